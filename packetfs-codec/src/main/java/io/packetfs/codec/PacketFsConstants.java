@@ -1,0 +1,59 @@
+package io.packetfs.codec;
+
+/**
+ * Wire constants of PacketFS version 1, shared by every encoder and decoder. The document that defines them is
+ * {@code docs/PROTOCOL.md}; a change here is a change of the wire and moves that document in the same commit.
+ */
+final class PacketFsConstants {
+
+    // ---- frame header: 8 bytes, big-endian ----
+    static final int VERSION_FLAGS_OFFSET = 0;
+    static final int WINDOW_POW2_OFFSET = 1;
+    static final int FRAME_LENGTH_OFFSET = 2;
+    static final int SEQUENCE_OFFSET = 4;
+    static final int HEADER_LENGTH = 8;
+
+    static final int VERSION = 1;
+    static final int VERSION_SHIFT = 4;
+    static final int FLAGS_MASK = 0b0000_1111;
+    /** Flag C: every SYNC unit of the frame carries a CRC16 field. */
+    static final int FLAG_CRC = 0b0000_1000;
+    static final int FLAGS_RESERVED_MASK = 0b0000_0111;
+
+    static final int MAX_FRAME_LENGTH = 0xFFFF;
+
+    // ---- unit header: the first two bits of every unit ----
+    static final int TIER_CODE_SHIFT = 6;
+    static final int TIER_CODE_CONTROL = 0b11;
+
+    // ---- run unit: 2-bit tier code, 14-bit (count - 1), then count references ----
+    static final int RUN_HEADER_LENGTH = 2;
+    static final int RUN_COUNT_BITS = 14;
+    static final int RUN_COUNT_MASK = 0x3FFF;
+    static final int MAX_RUN_COUNT = RUN_COUNT_MASK + 1;
+
+    // ---- control units: one opcode byte 0b11xx_xxxx ----
+    static final int OPCODE_SYNC = 0xF0;
+    static final int OPCODE_SYNC_ACK = 0xF1;
+    static final int OPCODE_NACK = 0xF2;
+    static final int OPCODE_HELLO = 0xF3;
+    static final int OPCODE_STATUS = 0xF4;
+
+    static final int SYNC_WINDOW_ID_OFFSET = 1;
+    static final int SYNC_CRC_OFFSET = 3;
+    static final int SYNC_LENGTH_NO_CRC = 3;
+    static final int SYNC_LENGTH_CRC = 5;
+
+    /** Every control unit but SYNC: opcode, u16 body length, body. */
+    static final int TLV_LENGTH_OFFSET = 1;
+    static final int TLV_HEADER_LENGTH = 3;
+
+    // ---- windows ----
+    static final int DEFAULT_WINDOW_POW2 = 16;
+    static final int MIN_WINDOW_POW2 = 0;
+    static final int MAX_WINDOW_POW2 = 24;
+    static final int WINDOW_ID_MASK = 0xFFFF;
+
+    private PacketFsConstants() {
+    }
+}
