@@ -1,0 +1,143 @@
+package io.packetfs.codec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads the numbered test vectors of docs/PROTOCOL.md, the single home of the wire format. */
+final class ProtocolVectors {
+
+    private static final Pattern BLOCK = Pattern.compile("```vector\\n(.*?)```", Pattern.DOTALL);
+
+    /** One vector. */
+    static final class Vector {
+        int id;
+        PacketFsConfig config;
+        int firstWindow;
+        final List<byte[]> frames = new ArrayList<>();
+        final List<String> expect = new ArrayList<>();
+        boolean encode;
+
+        /** Whether every frame is exactly as long as its Frame Length field (so it can travel in a byte stream). */
+        boolean streamable() {
+            for (byte[] f : frames) {
+                if (f.length < 8 || ((f[2] & 0xFF) << 8 | (f[3] & 0xFF)) != f.length) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "V" + id;
+        }
+    }
+
+    private ProtocolVectors() {
+    }
+
+    static Path protocolDocument() {
+        Path dir = Paths.get("").toAbsolutePath();
+        while (dir != null) {
+            Path doc = dir.resolve("docs").resolve("PROTOCOL.md");
+            if (Files.isRegularFile(doc)) {
+                return doc;
+            }
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("docs/PROTOCOL.md not found above " + Paths.get("").toAbsolutePath());
+    }
+
+    static List<Vector> load() {
+        String text;
+        try {
+            text = Files.readString(protocolDocument(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Vector> vectors = new ArrayList<>();
+        Matcher m = BLOCK.matcher(text);
+        while (m.find()) {
+            vectors.add(parse(m.group(1)));
+        }
+        return Collections.unmodifiableList(vectors);
+    }
+
+    private static Vector parse(String block) {
+        Vector v = new Vector();
+        for (String raw : block.split("\n")) {
+            String line = raw.trim();
+            if (line.isEmpty()) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String key = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "id":
+                    v.id = Integer.parseInt(value);
+                    break;
+                case "config":
+                    parseConfig(v, value);
+                    break;
+                case "frame":
+                    v.frames.add(hex(value));
+                    break;
+                case "expect":
+                    v.expect.add(value.toUpperCase().replaceAll("\\s+", " "));
+                    break;
+                case "encode":
+                    v.encode = "yes".equals(value);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown vector key '" + key + "' in: " + block);
+            }
+        }
+        if (v.config == null || v.frames.isEmpty() || v.expect.isEmpty()) {
+            throw new IllegalArgumentException("incomplete vector: " + block);
+        }
+        return v;
+    }
+
+    private static void parseConfig(Vector v, String value) {
+        PacketFsConfig.Builder b = PacketFsConfig.builder();
+        for (String kv : value.split("\\s+")) {
+            String[] p = kv.split("=");
+            switch (p[0]) {
+                case "window_pow2":
+                    b.windowPow2(Integer.parseInt(p[1]));
+                    break;
+                case "crc":
+                    b.crcEnabled("on".equals(p[1]));
+                    break;
+                case "first_window":
+                    v.firstWindow = Integer.parseInt(p[1], 16);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown config key " + p[0]);
+            }
+        }
+        v.config = b.build();
+    }
+
+    static byte[] hex(String s) {
+        String h = s.replaceAll("[\\s|]", "");
+        if ((h.length() & 1) != 0) {
+            throw new IllegalArgumentException("odd hex length: " + s);
+        }
+        byte[] out = new byte[h.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+}
