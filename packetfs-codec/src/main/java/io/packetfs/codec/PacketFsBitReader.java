@@ -18,7 +18,7 @@ public final class PacketFsBitReader {
 
     /** Binds the region {@code [index, index + length)} of {@code in}. */
     public PacketFsBitReader reset(ByteBuf in, int index, int length) {
-        if (index < 0 || length < 0 || index + length > in.capacity()) {
+        if (index < 0 || length < 0 || index > in.capacity() - length) {
             throw new IndexOutOfBoundsException("region " + index + "+" + length + " of capacity " + in.capacity());
         }
         this.in = in;

@@ -69,7 +69,7 @@ public final class PacketFsCrc16 {
     public static int update(int crc, byte[] bytes, int offset, int length) {
         int i = offset;
         int end = offset + length;
-        if (offset < 0 || length < 0 || end > bytes.length || end < 0) {
+        if (offset < 0 || length < 0 || offset > bytes.length - length) {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " array " + bytes.length);
         }
         int c = crc & 0xFFFF;
@@ -86,6 +86,9 @@ public final class PacketFsCrc16 {
      * Feeds {@code length} readable bytes of {@code buf} from the absolute {@code index}, without moving its indexes.
      */
     public static int update(int crc, ByteBuf buf, int index, int length) {
+        if (index < 0 || length < 0 || index > buf.capacity() - length) {
+            throw new IndexOutOfBoundsException("index " + index + " length " + length + " capacity " + buf.capacity());
+        }
         if (buf.hasArray()) {
             return update(crc, buf.array(), buf.arrayOffset() + index, length);
         }

@@ -37,7 +37,7 @@ public final class PacketFsRefs extends DefaultByteBufHolder {
 
     /** Packs {@code refs[offset .. offset + count)} into a new buffer from {@code alloc}. */
     public static PacketFsRefs pack(ByteBufAllocator alloc, PacketFsTier tier, int[] refs, int offset, int count) {
-        ByteBuf buf = alloc.buffer(count * tier.bytes());
+        ByteBuf buf = alloc.buffer(Math.multiplyExact(io.netty.util.internal.ObjectUtil.checkPositiveOrZero(count, "count"), tier.bytes()));
         boolean success = false;
         try {
             PacketFsScalarBitPacker.INSTANCE.pack(new PacketFsBitpackRequest().set(refs, offset, count, tier, buf));
@@ -85,7 +85,7 @@ public final class PacketFsRefs extends DefaultByteBufHolder {
 
     /** References {@code from .. from + n} as a new run sharing this one's memory (retained). */
     public PacketFsRefs retainedSlice(int from, int n) {
-        if (from < 0 || n < 0 || from + n > count) {
+        if (from < 0 || n < 0 || from > count - n) {
             throw new IndexOutOfBoundsException("slice " + from + "+" + n + " of " + count);
         }
         int b = tier.bytes();

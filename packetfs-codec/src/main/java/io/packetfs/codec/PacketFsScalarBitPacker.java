@@ -29,7 +29,7 @@ public final class PacketFsScalarBitPacker implements PacketFsBitPacker {
         int[] refs = r.refs;
         int off = r.refOffset;
         int n = r.refCount;
-        if (off < 0 || n < 0 || off + n > refs.length) {
+        if (off < 0 || n < 0 || off > refs.length - n) {
             throw new IndexOutOfBoundsException("refs " + off + "+" + n + " of " + refs.length);
         }
         PacketFsTier tier = r.tier;
@@ -43,7 +43,7 @@ public final class PacketFsScalarBitPacker implements PacketFsBitPacker {
             }
         }
         ByteBuf out = r.buffer;
-        int length = n * tier.bytes();
+        int length = Math.multiplyExact(n, tier.bytes());
         out.ensureWritable(length);
         int w = out.writerIndex();
         if (out.hasArray()) {
@@ -93,12 +93,12 @@ public final class PacketFsScalarBitPacker implements PacketFsBitPacker {
         int[] refs = r.refs;
         int off = r.refOffset;
         int n = r.refCount;
-        if (off < 0 || n < 0 || off + n > refs.length) {
+        if (off < 0 || n < 0 || off > refs.length - n) {
             throw new IndexOutOfBoundsException("refs " + off + "+" + n + " of " + refs.length);
         }
         ByteBuf in = r.buffer;
         PacketFsTier tier = r.tier;
-        int length = n * tier.bytes();
+        int length = Math.multiplyExact(n, tier.bytes());
         if (in.readableBytes() < length) {
             throw new PacketFsException(PacketFsException.Reason.TRUNCATED, n + " " + tier + " references need "
                     + length + " bytes, " + in.readableBytes() + " readable");
