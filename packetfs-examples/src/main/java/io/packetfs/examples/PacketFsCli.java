@@ -1,0 +1,36 @@
+package io.packetfs.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./packetfs} command line. Every command has {@code --help}.
+ */
+@Command(name = "packetfs", mixinStandardHelpOptions = true, version = "PacketFS 0.1.0 (wire format 0.1)",
+        description = "Send references into a data pool that both peers hold, instead of the data.",
+        subcommands = {CodecDemoCommand.class, CommandLine.HelpCommand.class})
+public final class PacketFsCli implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /** A configured command line (also used by tests). */
+    public static CommandLine newCommandLine() {
+        CommandLine cl = new CommandLine(new PacketFsCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("packetfs: " + ex.getMessage());
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
