@@ -1,0 +1,912 @@
+package io.packetfs.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.UncheckedBooleanSupplier;
+import io.netty.util.internal.ObjectUtil;
+import io.netty.util.internal.StringUtil;
+import io.packetfs.transport.internal.PacketFsPacketSocket;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.DESTINATION_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.ETHER_TYPE;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.ETHER_TYPE_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.HEADER_LENGTH;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_ADD_MEMBERSHIP;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_DROP_MEMBERSHIP;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MREQ_ADDRESS_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MREQ_ALEN_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MREQ_IFINDEX_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MREQ_LENGTH;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MREQ_TYPE_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MR_MULTICAST;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_STATISTICS;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOL_PACKET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOURCE_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_DROPS_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_LENGTH;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_PACKETS_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_LENGTH;
+
+/**
+ * A Netty {@link io.netty.channel.Channel} over an AF_PACKET SOCK_RAW socket bound to one Ethernet interface and
+ * EtherType 0x1337, running on Netty's epoll event loop.
+ *
+ * <p><b>Set-up.</b> The constructor opens and binds the socket (through JNA: {@code socket}, {@code ioctl},
+ * {@code bind}), inside network namespace {@code netns} when one is named (see {@link PacketFsNetns}), and fails with
+ * a {@link ChannelException} that says what to do when it cannot (no permission, no such interface, interface down).
+ * Register the channel on an epoll {@link IoEventLoop} ({@code MultiThreadIoEventLoopGroup} with
+ * {@code EpollIoHandler.newFactory()}), directly or with a {@code Bootstrap} and its {@code register()}: it is active
+ * from then on. There is nothing to bind or connect: {@code bind} accepts only the channel's own
+ * {@link #localAddress()}, {@code connect} fails with {@link UnsupportedOperationException}, {@code disconnect}
+ * closes. A channel that never got registered is released with {@code unsafe().closeForcibly()}.
+ *
+ * <p><b>I/O.</b> The channel registers itself (its unsafe is an {@link EpollIoHandle}) through the public IoHandle API
+ * and reads and writes with Netty's native socket calls ({@link LinuxSocket#recvAddress} and
+ * {@link LinuxSocket#sendAddress}): no JNA call, no thread and no blocking per frame. Frames on the wire:
+ * <pre>
+ * +-----------------+-----------------+-----------+------------------------------+
+ * | destination MAC | source MAC      | EtherType | PacketFS frame               |
+ * | 6 bytes         | 6 bytes (ours)  | 0x1337    | 1..MTU bytes                 |
+ * +-----------------+-----------------+-----------+------------------------------+
+ * </pre>
+ * <ul>
+ *   <li>Inbound: each frame for this station (destination = this interface's MAC, broadcast, or a multicast group
+ *       joined with {@link #joinGroup}) is fired as a {@link PacketFsEthernetFrame} whose content is the payload only
+ *       (its reader index is past the 14-byte header). Receive buffers hold MTU + 18 bytes at least, whatever the
+ *       {@link RecvByteBufAllocator} says, so no frame is ever cut; a frame that would not fit is dropped and counted
+ *       in {@link #invalidFrames()}, frames for other stations in {@link #framesIgnored()}. The socket never sees
+ *       the frames it sends itself.</li>
+ *   <li>Outbound: a {@link PacketFsEthernetFrame} goes to its destination, a plain {@link ByteBuf} to
+ *       {@link #defaultPeer()}. An empty payload, a payload larger than {@link #mtu()}, and any other message type
+ *       fail the write promise with a message that says why (and the message is released). A send error (interface
+ *       down, ENOBUFS...) fails that frame's promise and the channel goes on. Note that a real NIC pads payloads
+ *       shorter than 46 bytes with zeros (veth does not); PacketFS frames carry their own length.</li>
+ * </ul>
+ *
+ * <p><b>Interface events.</b> When the interface goes down, {@code exceptionCaught} receives an {@link IOException}
+ * saying so and frames flow again once it is back up; when it is deleted or moved to another namespace, the channel
+ * reports it and closes.
+ *
+ * <p><b>No flow control.</b> Layer 2 drops what the receiver cannot take: size {@code SO_RCVBUF} (4 MiB by default;
+ * values above {@code net.core.rmem_max} are applied with {@code SO_RCVBUFFORCE}) and watch {@link #kernelDrops()}.
+ */
+public final class PacketFsEthernetChannel extends AbstractChannel {
+
+    /** SO_RCVBUF applied when the channel opens. */
+    public static final int DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    private static final String EXPECTED_TYPES = " (expected: "
+            + StringUtil.simpleClassName(PacketFsEthernetFrame.class) + " or "
+            + StringUtil.simpleClassName(ByteBuf.class) + ')';
+    private static final EpollIoOps INITIAL_OPS = EpollIoOps.EPOLLERR;
+    private static final int EPOLLIN = EpollIoOps.EPOLLIN.value();
+    private static final int EPOLLOUT = EpollIoOps.EPOLLOUT.value();
+    private static final int EPOLLERR = EpollIoOps.EPOLLERR.value();
+    private static final int ERRNO_ENODEV = 19;
+    private static final int ERRNO_ENETDOWN = 100;
+    private static final int MAX_DROPPED_PER_WAKEUP = 64;
+    private static final PacketFsMacAddress[] NO_GROUPS = new PacketFsMacAddress[0];
+
+    private final LinuxSocket socket;
+    private final String interfaceName;
+    private final String netns;
+    private final int ifindex;
+    private final int mtu;
+    private final int frameCapacity;
+    private final PacketFsMacAddress interfaceMac;
+    private final byte[] interfaceMacBytes;
+    private final PacketFsMacAddress defaultPeer;
+    private final EthernetAddress local;
+    private final EthernetAddress remote;
+    private final PacketFsEthernetChannelConfig config;
+    private final Object socketLock = new Object();
+    private final Runnable flushTask = () -> ((EthernetUnsafe) unsafe()).forceFlush();
+
+    private volatile PacketFsMacAddress[] groups = NO_GROUPS;
+
+    // Event-loop state.
+    private IoRegistration registration;
+    private EpollIoOps ops = INITIAL_OPS;
+    private boolean readPending;
+    private PacketFsMacAddress lastSource;
+
+    // Counters: written by the event loop only, read by anyone.
+    private volatile long framesReceived;
+    private volatile long framesSent;
+    private volatile long framesIgnored;
+    private volatile long invalidFrames;
+    private volatile long sendErrors;
+
+    // PACKET_STATISTICS, accumulated (the kernel resets its counters on every read); guarded by socketLock.
+    private long kernelPackets;
+    private long kernelDrops;
+
+    /**
+     * A channel on {@code interfaceName} in the current network namespace, sending to the broadcast address by
+     * default.
+     *
+     * @throws ChannelException if the socket cannot be opened; the message says why and what to do
+     */
+    public PacketFsEthernetChannel(String interfaceName) {
+        this(interfaceName, PacketFsMacAddress.BROADCAST, null);
+    }
+
+    /**
+     * A channel on {@code interfaceName}.
+     *
+     * @param defaultPeer where plain {@link ByteBuf} writes go ({@link PacketFsMacAddress#BROADCAST}: every station)
+     * @param netns       the network namespace of the interface: a name under /var/run/netns, or null for the current
+     *                    one; the socket is created there and stays there
+     * @throws ChannelException if the socket cannot be opened; the message says why and what to do
+     * @throws IllegalArgumentException if {@code interfaceName} is not an interface name
+     */
+    public PacketFsEthernetChannel(String interfaceName, PacketFsMacAddress defaultPeer, String netns) {
+        super(null);
+        this.interfaceName = ObjectUtil.checkNotNull(interfaceName, "interfaceName");
+        this.defaultPeer = ObjectUtil.checkNotNull(defaultPeer, "defaultPeer");
+        this.netns = netns;
+        PacketFsEthernet.ensureAvailability();
+
+        PacketFsPacketSocket opened;
+        try {
+            opened = PacketFsNetns.call(netns, () -> PacketFsPacketSocket.open(interfaceName, ETHER_TYPE, netns));
+        } catch (UncheckedIOException e) {
+            throw new ChannelException(e.getCause().getMessage(), e.getCause());
+        }
+        socket = LinuxSocket.newSocket(opened.fd());
+        boolean success = false;
+        try {
+            ifindex = opened.ifindex();
+            mtu = opened.mtu();
+            frameCapacity = mtu + HEADER_LENGTH + VLAN_TAG_LENGTH;
+            interfaceMacBytes = opened.mac();
+            interfaceMac = PacketFsMacAddress.of(interfaceMacBytes);
+            local = new EthernetAddress(interfaceName, interfaceMac);
+            remote = new EthernetAddress(interfaceName, defaultPeer);
+            config = new PacketFsEthernetChannelConfig(this, frameCapacity);
+            try {
+                config.setReceiveBufferSize(DEFAULT_RECEIVE_BUFFER_SIZE);
+            } catch (ChannelException ignored) {
+                // Keep the kernel's default; SO_RCVBUF can still be set as an option.
+            }
+            success = true;
+        } finally {
+            if (!success) {
+                closeSocketQuietly();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- public API
+
+    /** The interface name. */
+    public String interfaceName() {
+        return interfaceName;
+    }
+
+    /** The network namespace given to the constructor, or null for the current one. */
+    public String netns() {
+        return netns;
+    }
+
+    /** The interface index (in the socket's network namespace). */
+    public int ifindex() {
+        return ifindex;
+    }
+
+    /** The interface's MAC address: the source of every frame sent. */
+    public PacketFsMacAddress interfaceMac() {
+        return interfaceMac;
+    }
+
+    /** Where plain {@link ByteBuf} writes go. */
+    public PacketFsMacAddress defaultPeer() {
+        return defaultPeer;
+    }
+
+    /** The interface MTU when the channel opened: the largest payload a frame can carry. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** This end: the interface and its MAC. */
+    @Override
+    public EthernetAddress localAddress() {
+        return local;
+    }
+
+    /** The default peer, on this channel's interface. */
+    @Override
+    public EthernetAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public PacketFsEthernetChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return socket.isOpen();
+    }
+
+    /** True while open: the socket is bound from construction on. */
+    @Override
+    public boolean isActive() {
+        return socket.isOpen();
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    /**
+     * Receive frames sent to multicast {@code group} from now on (PACKET_ADD_MEMBERSHIP: the interface accepts the
+     * address, and this channel delivers its frames). Broadcast is always received and needs no joining.
+     *
+     * @throws IllegalArgumentException if {@code group} is not a group address
+     * @throws ChannelException if the kernel refuses
+     */
+    public void joinGroup(PacketFsMacAddress group) {
+        checkGroup(group);
+        if (group.isBroadcast()) {
+            return;
+        }
+        synchronized (socketLock) {
+            membership(PACKET_ADD_MEMBERSHIP, group);
+            PacketFsMacAddress[] current = groups;
+            if (!Arrays.asList(current).contains(group)) {
+                PacketFsMacAddress[] next = Arrays.copyOf(current, current.length + 1);
+                next[current.length] = group;
+                groups = next;
+            }
+        }
+    }
+
+    /** Stop receiving frames sent to multicast {@code group}; nothing happens if it was not joined. */
+    public void leaveGroup(PacketFsMacAddress group) {
+        checkGroup(group);
+        synchronized (socketLock) {
+            PacketFsMacAddress[] current = groups;
+            int index = Arrays.asList(current).indexOf(group);
+            if (index < 0) {
+                return;
+            }
+            PacketFsMacAddress[] next = new PacketFsMacAddress[current.length - 1];
+            System.arraycopy(current, 0, next, 0, index);
+            System.arraycopy(current, index + 1, next, index, next.length - index);
+            groups = next;
+            if (socket.isOpen()) {
+                membership(PACKET_DROP_MEMBERSHIP, group);
+            }
+        }
+    }
+
+    /**
+     * Frames the kernel queued for this socket, including the ones it dropped (PACKET_STATISTICS tp_packets,
+     * cumulative since the channel opened).
+     */
+    public long kernelPackets() {
+        synchronized (socketLock) {
+            pollKernelStatistics();
+            return kernelPackets;
+        }
+    }
+
+    /**
+     * Frames the kernel dropped because the receive buffer was full (PACKET_STATISTICS tp_drops, cumulative since the
+     * channel opened). Raise SO_RCVBUF, or send slower, when it grows.
+     */
+    public long kernelDrops() {
+        synchronized (socketLock) {
+            pollKernelStatistics();
+            return kernelDrops;
+        }
+    }
+
+    /** Frames fired through the pipeline. */
+    public long framesReceived() {
+        return framesReceived;
+    }
+
+    /** Frames handed to the kernel. */
+    public long framesSent() {
+        return framesSent;
+    }
+
+    /** Frames received for another station (unicast to another MAC, or a multicast group not joined): dropped. */
+    public long framesIgnored() {
+        return framesIgnored;
+    }
+
+    /** Frames received with no payload, or too large for the receive buffer: dropped. */
+    public long invalidFrames() {
+        return invalidFrames;
+    }
+
+    /** Frames whose send failed (their promise failed with the error). */
+    public long sendErrors() {
+        return sendErrors;
+    }
+
+    // ---------------------------------------------------------------------------------------------- AbstractChannel
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new EthernetUnsafe();
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(EthernetUnsafe.class);
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return local;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        ((IoEventLoop) eventLoop()).register((EthernetUnsafe) unsafe()).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.setFailure(f.cause());
+                return;
+            }
+            IoRegistration r = (IoRegistration) f.getNow();
+            try {
+                r.submit(ops);
+            } catch (RuntimeException e) {
+                r.cancel();
+                promise.setFailure(e);
+                return;
+            }
+            registration = r;
+            promise.setSuccess();
+        });
+    }
+
+    /** Bound at construction: accepts only {@link #localAddress()} (a no-op). */
+    @Override
+    protected void doBind(SocketAddress localAddress) {
+        if (!local.equals(localAddress)) {
+            throw new UnsupportedOperationException("a " + StringUtil.simpleClassName(this) + " is bound to "
+                    + local + " when constructed; register it instead of binding it to " + localAddress);
+        }
+    }
+
+    /** Closes: there is no connection to undo. */
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        readPending = false;
+        try {
+            doDeregister();
+        } finally {
+            synchronized (socketLock) {
+                pollKernelStatistics();
+                socket.close();
+            }
+        }
+    }
+
+    @Override
+    protected void doDeregister() {
+        IoRegistration r = registration;
+        if (r != null) {
+            registration = null;
+            ops = INITIAL_OPS;
+            r.cancel();
+        }
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+        setFlag(EpollIoOps.EPOLLIN);
+    }
+
+    /**
+     * Adds the Ethernet header: the message becomes one direct buffer holding the whole frame, and the original is
+     * released. Refuses empty and oversized payloads and other message types.
+     */
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        PacketFsMacAddress destination;
+        ByteBuf payload;
+        if (msg instanceof PacketFsEthernetFrame) {
+            PacketFsEthernetFrame frame = (PacketFsEthernetFrame) msg;
+            destination = frame.destination();
+            payload = frame.content();
+        } else if (msg instanceof ByteBuf) {
+            destination = defaultPeer;
+            payload = (ByteBuf) msg;
+        } else {
+            throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
+                    + EXPECTED_TYPES);
+        }
+        int length = payload.readableBytes();
+        if (length == 0) {
+            throw new IllegalArgumentException("empty payload: a PacketFS Ethernet frame carries at least 1 byte");
+        }
+        if (length > mtu) {
+            throw new IllegalArgumentException("payload of " + length + " bytes exceeds the MTU of " + interfaceName
+                    + " (" + mtu + " bytes): send frames of at most " + mtu + " bytes (PacketFsConfig"
+                    + ".maxFrameLength) or raise the MTU (ip link set " + interfaceName + " mtu N)");
+        }
+        ByteBuf frame = alloc().directBuffer(HEADER_LENGTH + length);
+        boolean success = false;
+        try {
+            for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
+                frame.writeByte(destination.byteAt(i));
+            }
+            frame.writeBytes(interfaceMacBytes);
+            frame.writeShort(ETHER_TYPE);
+            frame.writeBytes(payload, payload.readerIndex(), length);
+            success = true;
+        } finally {
+            if (!success) {
+                frame.release();
+            }
+        }
+        ReferenceCountUtil.release(msg);
+        return frame;
+    }
+
+    /**
+     * Sends frames until the outbound buffer is empty or the socket says EAGAIN (then waits for EPOLLOUT). After
+     * {@code maxMessagesPerWrite} frames it lets the event loop run other work and goes on in a task.
+     */
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        int budget = maxMessagesPerWrite();
+        while (budget > 0) {
+            Object msg = in.current();
+            if (msg == null) {
+                clearFlag(EpollIoOps.EPOLLOUT);
+                return;
+            }
+            int sent;
+            try {
+                sent = send((ByteBuf) msg);
+            } catch (IOException e) {
+                sendErrors++;
+                in.remove(new IOException("sending a frame on " + interfaceName + " failed: " + e.getMessage(), e));
+                budget--;
+                continue;
+            }
+            if (sent == 0) {
+                setFlag(EpollIoOps.EPOLLOUT);
+                return;
+            }
+            framesSent++;
+            in.remove();
+            budget--;
+        }
+        if (in.isEmpty()) {
+            clearFlag(EpollIoOps.EPOLLOUT);
+        } else {
+            eventLoop().execute(flushTask);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- internals
+
+    LinuxSocket socket() {
+        return socket;
+    }
+
+    /** From the config: autoRead was switched off. */
+    void autoReadCleared() {
+        if (!isRegistered()) {
+            readPending = false;
+            ops = ops.without(EpollIoOps.EPOLLIN);
+            return;
+        }
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            clearReadInterest();
+        } else {
+            loop.execute(() -> {
+                if (!readPending && !config.isAutoRead()) {
+                    clearReadInterest();
+                }
+            });
+        }
+    }
+
+    private void clearReadInterest() {
+        readPending = false;
+        clearFlag(EpollIoOps.EPOLLIN);
+    }
+
+    private void setFlag(EpollIoOps flag) {
+        if (ops.contains(flag)) {
+            return;
+        }
+        ops = ops.with(flag);
+        IoRegistration r = registration;
+        if (r != null) {
+            r.submit(ops);
+        }
+    }
+
+    private void clearFlag(EpollIoOps flag) {
+        if (!ops.contains(flag)) {
+            return;
+        }
+        ops = ops.without(flag);
+        IoRegistration r = registration;
+        if (r != null) {
+            r.submit(ops);
+        }
+    }
+
+    private int send(ByteBuf frame) throws IOException {
+        if (frame.hasMemoryAddress()) {
+            return socket.sendAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
+        }
+        ByteBuffer nio = frame.internalNioBuffer(frame.readerIndex(), frame.readableBytes());
+        return socket.send(nio, nio.position(), nio.limit());
+    }
+
+    private int receive(ByteBuf buf) throws IOException {
+        int writerIndex = buf.writerIndex();
+        int limit = writerIndex + buf.writableBytes();
+        int n;
+        if (buf.hasMemoryAddress()) {
+            n = socket.recvAddress(buf.memoryAddress(), writerIndex, limit);
+        } else {
+            ByteBuffer nio = buf.internalNioBuffer(writerIndex, limit - writerIndex);
+            n = socket.recv(nio, nio.position(), nio.limit());
+        }
+        if (n > 0) {
+            buf.writerIndex(writerIndex + n);
+        }
+        return n;
+    }
+
+    /**
+     * Turns {@code length} received bytes into a frame, or returns null (and releases {@code buf}) when the frame is
+     * dropped. The frame owns {@code buf}.
+     */
+    private PacketFsEthernetFrame decode(ByteBuf buf, int length, int capacity) {
+        if (length <= HEADER_LENGTH || length >= capacity
+                || buf.getUnsignedShort(buf.readerIndex() + ETHER_TYPE_OFFSET) != ETHER_TYPE) {
+            // No payload, or the frame filled the buffer and may have been cut, or (impossible once bound) another
+            // EtherType.
+            invalidFrames++;
+            buf.release();
+            return null;
+        }
+        PacketFsMacAddress destination = destination(buf);
+        if (destination == null) {
+            framesIgnored++;
+            buf.release();
+            return null;
+        }
+        PacketFsMacAddress source = lastSource;
+        if (source == null || !equalsAt(buf, SOURCE_OFFSET, source)) {
+            byte[] bytes = new byte[PacketFsMacAddress.LENGTH];
+            buf.getBytes(buf.readerIndex() + SOURCE_OFFSET, bytes);
+            lastSource = source = PacketFsMacAddress.of(bytes);
+        }
+        buf.skipBytes(HEADER_LENGTH);
+        return new PacketFsEthernetFrame(destination, source, buf);
+    }
+
+    /** The destination if it is this station (own MAC, broadcast, joined group), else null. No allocation. */
+    private PacketFsMacAddress destination(ByteBuf buf) {
+        if (equalsAt(buf, DESTINATION_OFFSET, interfaceMac)) {
+            return interfaceMac;
+        }
+        if ((buf.getByte(buf.readerIndex() + DESTINATION_OFFSET) & 1) == 0) {
+            return null;
+        }
+        if (equalsAt(buf, DESTINATION_OFFSET, PacketFsMacAddress.BROADCAST)) {
+            return PacketFsMacAddress.BROADCAST;
+        }
+        for (PacketFsMacAddress group : groups) {
+            if (equalsAt(buf, DESTINATION_OFFSET, group)) {
+                return group;
+            }
+        }
+        return null;
+    }
+
+    private static boolean equalsAt(ByteBuf buf, int offset, PacketFsMacAddress address) {
+        int base = buf.readerIndex() + offset;
+        for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
+            if ((buf.getByte(base + i) & 0xFF) != address.byteAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkGroup(PacketFsMacAddress group) {
+        ObjectUtil.checkNotNull(group, "group");
+        if (!group.isGroup()) {
+            throw new IllegalArgumentException(group + " is not a group address (the low bit of its first byte is 0)");
+        }
+    }
+
+    /** Guarded by socketLock. */
+    private void membership(int option, PacketFsMacAddress group) {
+        ByteBuffer mreq = ByteBuffer.allocate(PACKET_MREQ_LENGTH).order(ByteOrder.nativeOrder());
+        mreq.putInt(PACKET_MREQ_IFINDEX_OFFSET, ifindex);
+        mreq.putShort(PACKET_MREQ_TYPE_OFFSET, (short) PACKET_MR_MULTICAST);
+        mreq.putShort(PACKET_MREQ_ALEN_OFFSET, (short) PacketFsMacAddress.LENGTH);
+        for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
+            mreq.put(PACKET_MREQ_ADDRESS_OFFSET + i, (byte) group.byteAt(i));
+        }
+        try {
+            socket.setRawOpt(SOL_PACKET, option, mreq);
+        } catch (IOException e) {
+            throw new ChannelException((option == PACKET_ADD_MEMBERSHIP ? "joining " : "leaving ") + group + " on "
+                    + interfaceName + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Guarded by socketLock. Adds the kernel's counters (which it resets on every read) to the totals. */
+    private void pollKernelStatistics() {
+        if (!socket.isOpen()) {
+            return;
+        }
+        ByteBuffer stats = ByteBuffer.allocate(TPACKET_STATS_LENGTH).order(ByteOrder.nativeOrder());
+        try {
+            socket.getRawOpt(SOL_PACKET, PACKET_STATISTICS, stats);
+        } catch (IOException e) {
+            return;
+        }
+        kernelPackets += stats.getInt(TPACKET_STATS_PACKETS_OFFSET) & 0xFFFF_FFFFL;
+        kernelDrops += stats.getInt(TPACKET_STATS_DROPS_OFFSET) & 0xFFFF_FFFFL;
+    }
+
+    private void closeSocketQuietly() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Linux releases the descriptor even when close reports an error.
+        }
+    }
+
+    /** The unsafe is the channel's {@link EpollIoHandle}: the event loop calls {@link #handle} with epoll events. */
+    private final class EthernetUnsafe extends AbstractUnsafe implements EpollIoHandle {
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            int ready = ((EpollIoEvent) event).ops().value();
+            try {
+                if ((ready & EPOLLERR) != 0) {
+                    socketError();
+                    if (!isOpen()) {
+                        return;
+                    }
+                }
+                if ((ready & EPOLLOUT) != 0) {
+                    forceFlush();
+                }
+                if ((ready & EPOLLIN) != 0) {
+                    epollInReady();
+                }
+            } catch (RuntimeException e) {
+                // Never let an exception reach the event loop, which would log it and pause for a second.
+                pipeline().fireExceptionCaught(e);
+            }
+        }
+
+        /** Called by the event loop when it shuts down. */
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (!promise.setUncancellable()) {
+                return;
+            }
+            safeSetFailure(promise, new UnsupportedOperationException("a " + StringUtil.simpleClassName(
+                    PacketFsEthernetChannel.class) + " has no connection: name the destination of each "
+                    + StringUtil.simpleClassName(PacketFsEthernetFrame.class) + ", or the default peer when "
+                    + "constructing the channel"));
+        }
+
+        @Override
+        protected void flush0() {
+            // While EPOLLOUT is pending the event loop flushes once the socket is writable again.
+            if (!ops.contains(EpollIoOps.EPOLLOUT)) {
+                super.flush0();
+            }
+        }
+
+        void forceFlush() {
+            super.flush0();
+        }
+
+        /**
+         * EPOLLERR: reads and clears SO_ERROR and reports it. The kernel says ENETDOWN both when the interface goes
+         * down (reception resumes when it comes back up) and when it is deleted or moved to another namespace (the
+         * socket is then detached for good): one ioctl, on this error path only, tells which, and a channel whose
+         * interface is gone closes.
+         */
+        private void socketError() {
+            int error;
+            try {
+                error = socket.getSoError();
+            } catch (IOException e) {
+                return;
+            }
+            if (error == 0) {
+                return;
+            }
+            IOException cause = Errors.newIOException("SO_ERROR", -error);
+            boolean gone = (error == ERRNO_ENETDOWN || error == ERRNO_ENODEV)
+                    && PacketFsPacketSocket.ifindexOf(socket.intValue(), interfaceName) != ifindex;
+            String message;
+            if (gone) {
+                message = "interface " + interfaceName + " is gone (deleted, or moved to another network namespace): "
+                        + "closing the channel";
+            } else if (error == ERRNO_ENETDOWN) {
+                message = "interface " + interfaceName + " went down: frames flow again once it is up (ip link set "
+                        + interfaceName + " up)";
+            } else {
+                message = "socket error on interface " + interfaceName;
+            }
+            pipeline().fireExceptionCaught(new IOException(message + " [" + cause.getMessage() + "]", cause));
+            if (gone) {
+                close(voidPromise());
+            }
+        }
+
+        private void epollInReady() {
+            ChannelConfig config = config();
+            if (!readPending && !config.isAutoRead()) {
+                clearReadInterest();
+                return;
+            }
+            ChannelPipeline pipeline = pipeline();
+            ByteBufAllocator allocator = config.getAllocator();
+            // Every allocator Netty ships hands out ExtendedHandles (Netty's own epoll channels cast the same way).
+            RecvByteBufAllocator.ExtendedHandle handle = (RecvByteBufAllocator.ExtendedHandle) recvBufAllocHandle();
+            handle.reset(config);
+            Throwable error = null;
+            int dropped = 0;
+            try {
+                for (;;) {
+                    if (!socket.isOpen()) {
+                        break;
+                    }
+                    ByteBuf buf = allocator.directBuffer(Math.max(handle.guess(), frameCapacity));
+                    int capacity = buf.writableBytes();
+                    int n;
+                    try {
+                        handle.attemptedBytesRead(capacity);
+                        n = receive(buf);
+                    } catch (Throwable t) {
+                        buf.release();
+                        throw t;
+                    }
+                    if (n <= 0) {
+                        buf.release();
+                        handle.lastBytesRead(0);
+                        break;
+                    }
+                    PacketFsEthernetFrame frame = decode(buf, n, capacity);
+                    if (frame == null) {
+                        // A dropped frame does not count as a read: without autoRead, read() still delivers one
+                        // message. Bounded, so that a flood of foreign frames cannot hold the event loop.
+                        if (++dropped >= MAX_DROPPED_PER_WAKEUP) {
+                            break;
+                        }
+                        continue;
+                    }
+                    handle.lastBytesRead(n);
+                    handle.incMessagesRead(1);
+                    readPending = false;
+                    framesReceived++;
+                    pipeline.fireChannelRead(frame);
+                    // Frames are datagrams: a short read says nothing about what is left; only the count limits.
+                    if (!handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER)) {
+                        break;
+                    }
+                }
+            } catch (Throwable t) {
+                error = t;
+            }
+            handle.readComplete();
+            pipeline.fireChannelReadComplete();
+            if (error != null) {
+                pipeline.fireExceptionCaught(error);
+            }
+            if (!readPending && !config.isAutoRead() && isOpen()) {
+                clearReadInterest();
+            }
+        }
+    }
+
+    /** A {@link SocketAddress} for one end of an Ethernet segment: an interface name and a MAC address. */
+    public static final class EthernetAddress extends SocketAddress {
+
+        private static final long serialVersionUID = 1L;
+
+        private final String interfaceName;
+        private final PacketFsMacAddress mac;
+
+        /** {@code mac} on {@code interfaceName}. */
+        public EthernetAddress(String interfaceName, PacketFsMacAddress mac) {
+            this.interfaceName = ObjectUtil.checkNotNull(interfaceName, "interfaceName");
+            this.mac = ObjectUtil.checkNotNull(mac, "mac");
+        }
+
+        /** The interface name. */
+        public String interfaceName() {
+            return interfaceName;
+        }
+
+        /** The MAC address. */
+        public PacketFsMacAddress mac() {
+            return mac;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EthernetAddress && interfaceName.equals(((EthernetAddress) o).interfaceName)
+                    && mac.equals(((EthernetAddress) o).mac);
+        }
+
+        @Override
+        public int hashCode() {
+            return interfaceName.hashCode() * 31 + mac.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return interfaceName + '/' + mac;
+        }
+    }
+}

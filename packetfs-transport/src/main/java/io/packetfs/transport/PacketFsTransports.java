@@ -1,0 +1,187 @@
+package io.packetfs.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+
+/**
+ * One entry point for both transports: {@link #open(PacketFsEndpoint, Role, EventLoopGroup, ChannelHandler)} builds a
+ * channel whose pipeline is a transport adapter ({@link PacketFsUdpAdapter} or {@link PacketFsEthernetAdapter}, one
+ * PacketFS frame per {@link io.netty.buffer.ByteBuf} above it) followed by the caller's handler. Everything the
+ * caller adds is identical on both transports.
+ *
+ * <pre>
+ *   EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
+ *   Channel ch = PacketFsTransports.open(PacketFsEndpoint.parse("udp:127.0.0.1:9000"), Role.CONNECT, group,
+ *           new ChannelInitializer&lt;&gt;() { ... PacketFsPipelines.addCodec(ch.pipeline(), config) ... })
+ *       .sync().channel();
+ * </pre>
+ */
+public final class PacketFsTransports {
+
+    /** Name of the adapter in the pipeline. */
+    public static final String ADAPTER = "packetfs-transport-adapter";
+
+    /**
+     * Receive buffer per datagram: the largest PacketFS frame the UDP tunnel takes without truncation (a jumbo
+     * Ethernet payload). A longer datagram is cut by the kernel; the frame decoder then reports it as TRUNCATED.
+     */
+    public static final int MAX_UDP_FRAME = 9216;
+
+    /** Default socket receive buffer (bytes): room for bursts at line rate. */
+    public static final int DEFAULT_RCVBUF = 4 * 1024 * 1024;
+
+    /** Which side of a conversation a channel is. */
+    public enum Role {
+        /** Waits for peers: UDP binds HOST:PORT (joining it when multicast); replies go to the last sender. */
+        LISTEN,
+        /** Starts the conversation: UDP binds an ephemeral port and sends to HOST:PORT. */
+        CONNECT
+    }
+
+    private PacketFsTransports() {
+    }
+
+    /** Epoll where it is available (needed for L2), NIO elsewhere. */
+    public static IoHandlerFactory ioHandlerFactory() {
+        return Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    }
+
+    /** An event loop group that can run both transports (L2 only where epoll is available). */
+    public static EventLoopGroup newEventLoopGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
+    }
+
+    /**
+     * Opens a channel on {@code endpoint} with the transport adapter and then {@code handler} in its pipeline.
+     * The returned future completes when the channel is bound (UDP) or registered (L2).
+     */
+    public static ChannelFuture open(PacketFsEndpoint endpoint, Role role, EventLoopGroup group,
+                                     ChannelHandler handler) {
+        return endpoint.kind() == PacketFsEndpoint.Kind.UDP ? openUdp(endpoint, role, group, handler)
+                : openL2(endpoint, group, handler);
+    }
+
+    private static ChannelFuture openL2(PacketFsEndpoint endpoint, EventLoopGroup group, ChannelHandler handler) {
+        PacketFsEthernet.ensureAvailability();
+        Bootstrap b = new Bootstrap().group(group)
+                .channelFactory(() -> new PacketFsEthernetChannel(endpoint.iface(),
+                        endpoint.peer() != null ? endpoint.peer() : PacketFsMacAddress.BROADCAST, endpoint.netns()))
+                .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(ADAPTER, new PacketFsEthernetAdapter(endpoint.peer()));
+                        ch.pipeline().addLast(handler);
+                    }
+                });
+        return b.register();
+    }
+
+    private static ChannelFuture openUdp(PacketFsEndpoint endpoint, Role role, EventLoopGroup group,
+                                         ChannelHandler handler) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(endpoint.host());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("cannot resolve host '" + endpoint.host() + "' of " + endpoint, e);
+        }
+        InetSocketAddress target = new InetSocketAddress(address, endpoint.port());
+        boolean multicast = address.isMulticastAddress();
+        NetworkInterface nif = multicastInterface(endpoint, multicast);
+        boolean epoll = Epoll.isAvailable();
+        Bootstrap b = new Bootstrap().group(group)
+                .channelFactory(() -> newDatagramChannel(epoll, endpoint.netns()))
+                .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
+                .option(ChannelOption.SO_SNDBUF, DEFAULT_RCVBUF)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_FRAME))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(ADAPTER, new PacketFsUdpAdapter(role == Role.CONNECT ? target : null));
+                        ch.pipeline().addLast(handler);
+                    }
+                });
+        if (multicast) {
+            b.option(ChannelOption.SO_REUSEADDR, true).option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false);
+            if (nif != null) {
+                b.option(ChannelOption.IP_MULTICAST_IF, nif);
+            }
+        }
+        if (role == Role.CONNECT) {
+            return b.bind(new InetSocketAddress(address instanceof java.net.Inet6Address ? "::" : "0.0.0.0", 0));
+        }
+        if (!multicast) {
+            return b.bind(target);
+        }
+        ChannelFuture bound = b.bind(new InetSocketAddress(endpoint.port()));
+        Channel ch = bound.channel();
+        ChannelPromise joined = ch.newPromise();
+        bound.addListener(f -> {
+            if (!f.isSuccess()) {
+                joined.tryFailure(f.cause());
+                return;
+            }
+            DatagramChannel dc = (DatagramChannel) ch;
+            (nif != null ? dc.joinGroup(target, nif) : dc.joinGroup(address)).addListener(j -> {
+                if (j.isSuccess()) {
+                    joined.trySuccess();
+                } else {
+                    joined.tryFailure(new IllegalStateException(
+                            "cannot join multicast group " + address.getHostAddress() + (nif != null ? " on "
+                                    + nif.getName() : "") + ": " + j.cause().getMessage()
+                                    + " (name the interface with ,iface=NAME; it must have the MULTICAST flag)",
+                            j.cause()));
+                }
+            });
+        });
+        return joined;
+    }
+
+    private static DatagramChannel newDatagramChannel(boolean epoll, String netns) {
+        if (netns == null) {
+            return epoll ? new EpollDatagramChannel() : new NioDatagramChannel();
+        }
+        // The socket belongs to the namespace of the thread that creates it.
+        return PacketFsNetns.call(netns, () -> epoll ? new EpollDatagramChannel() : new NioDatagramChannel());
+    }
+
+    private static NetworkInterface multicastInterface(PacketFsEndpoint endpoint, boolean multicast) {
+        if (endpoint.iface() == null) {
+            return null;
+        }
+        if (!multicast) {
+            throw new IllegalArgumentException("iface=" + endpoint.iface() + " in " + endpoint
+                    + " only applies to a multicast group address");
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(endpoint.iface());
+            if (nif == null) {
+                throw new IllegalArgumentException("no network interface '" + endpoint.iface() + "' (see 'ip link')");
+            }
+            return nif;
+        } catch (SocketException e) {
+            throw new IllegalArgumentException("cannot read interface '" + endpoint.iface() + "': " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.packetfs.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The bottom of a PacketFS pipeline on the UDP tunnel: one PacketFS frame per datagram. Inbound datagrams become
+ * their payload {@link ByteBuf}; outbound {@link ByteBuf}s become datagrams to the peer: the configured one, or else
+ * the sender of the last datagram received (so a server answers whoever spoke last). Everything above this adapter
+ * is the same on every transport. Not {@code @Sharable}: it remembers the last sender.
+ */
+public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
+
+    private final InetSocketAddress peer;
+    private InetSocketAddress lastSender;
+    private long datagramsIn;
+    private long datagramsOut;
+
+    /** An adapter that sends to {@code peer}, or (when null) to the last sender. */
+    public PacketFsUdpAdapter(InetSocketAddress peer) {
+        this.peer = peer;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof DatagramPacket) {
+            DatagramPacket packet = (DatagramPacket) msg;
+            lastSender = packet.sender();
+            datagramsIn++;
+            ctx.fireChannelRead(packet.content().retain());
+            packet.release();
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf) {
+            InetSocketAddress to = peer != null ? peer : lastSender;
+            if (to == null) {
+                ReferenceCountUtil.release(msg);
+                promise.tryFailure(new IllegalStateException(
+                        "no UDP peer: give the tunnel a peer address, or wait until a peer has sent a frame"));
+                return;
+            }
+            datagramsOut++;
+            ctx.write(new DatagramPacket((ByteBuf) msg, to), promise);
+        } else {
+            ctx.write(msg, promise);
+        }
+    }
+
+    /** The peer frames go to now, or null if none is known yet. */
+    public InetSocketAddress currentPeer() {
+        return peer != null ? peer : lastSender;
+    }
+
+    /** Datagrams received. */
+    public long datagramsIn() {
+        return datagramsIn;
+    }
+
+    /** Datagrams sent. */
+    public long datagramsOut() {
+        return datagramsOut;
+    }
+}
