@@ -89,7 +89,7 @@ final class EchoCommand implements Callable<Integer> {
                             PacketFsPipelines.addCodec(c.pipeline(), config);
                             c.pipeline().addLast(client);
                         }
-                    }).sync().channel();
+                    }, size).sync().channel();
             System.out.printf("echo: %d frames of up to %d bytes to %s, %d in flight%n", count, size, endpoint,
                     inflight);
             ch.eventLoop().execute(() -> client.start(ch));

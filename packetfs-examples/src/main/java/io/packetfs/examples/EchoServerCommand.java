@@ -35,7 +35,8 @@ final class EchoServerCommand implements Callable<Integer> {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             Echo echo = new Echo(count);
-            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group, echo)
+            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group, echo,
+                    PacketFsTransports.MAX_UDP_FRAME)
                     .sync().channel();
             System.out.println("echo-server: listening on " + endpoint + (count > 0 ? ", exits after " + count
                     + " frames" : ", Ctrl-C to stop"));

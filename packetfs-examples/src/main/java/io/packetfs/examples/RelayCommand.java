@@ -44,8 +44,10 @@ final class RelayCommand implements Callable<Integer> {
         try {
             Forward aToB = new Forward("->");
             Forward bToA = new Forward("<-");
-            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group, aToB).sync().channel();
-            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group, bToA).sync().channel();
+            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group, aToB,
+                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
+            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group, bToA,
+                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
             aToB.target = cb;
             bToA.target = ca;
             aToB.peer = bToA;

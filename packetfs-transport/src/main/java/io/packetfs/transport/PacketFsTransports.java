@@ -12,11 +12,13 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.packetfs.codec.PacketFsConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -43,10 +45,14 @@ public final class PacketFsTransports {
     public static final String ADAPTER = "packetfs-transport-adapter";
 
     /**
-     * Receive buffer per datagram: the largest PacketFS frame the UDP tunnel takes without truncation (a jumbo
-     * Ethernet payload). A longer datagram is cut by the kernel; the frame decoder then reports it as TRUNCATED.
+     * The largest PacketFS frame the UDP tunnel can be asked to carry (a jumbo Ethernet payload). Receive buffers are
+     * sized by the {@code maxFrameLength} given to {@link #open(PacketFsEndpoint, Role, EventLoopGroup, ChannelHandler,
+     * int)}; a longer datagram is cut by the kernel and the frame decoder reports it as TRUNCATED.
      */
     public static final int MAX_UDP_FRAME = 9216;
+
+    /** Datagrams read per system call (recvmmsg) on epoll. */
+    private static final int DATAGRAMS_PER_READ = 16;
 
     /** Default socket receive buffer (bytes): room for bursts at line rate. */
     public static final int DEFAULT_RCVBUF = 4 * 1024 * 1024;
@@ -78,7 +84,21 @@ public final class PacketFsTransports {
      */
     public static ChannelFuture open(PacketFsEndpoint endpoint, Role role, EventLoopGroup group,
                                      ChannelHandler handler) {
-        return endpoint.kind() == PacketFsEndpoint.Kind.UDP ? openUdp(endpoint, role, group, handler)
+        return open(endpoint, role, group, handler, PacketFsConfig.DEFAULT.maxFrameLength());
+    }
+
+    /**
+     * As {@link #open(PacketFsEndpoint, Role, EventLoopGroup, ChannelHandler)}, for frames of up to
+     * {@code maxFrameLength} bytes (the {@link PacketFsConfig#maxFrameLength()} of the pipeline; on L2 the interface
+     * MTU bounds frames instead).
+     */
+    public static ChannelFuture open(PacketFsEndpoint endpoint, Role role, EventLoopGroup group,
+                                     ChannelHandler handler, int maxFrameLength) {
+        if (maxFrameLength < 1 || maxFrameLength > MAX_UDP_FRAME) {
+            throw new IllegalArgumentException("maxFrameLength " + maxFrameLength + " (expected 1.." + MAX_UDP_FRAME
+                    + ")");
+        }
+        return endpoint.kind() == PacketFsEndpoint.Kind.UDP ? openUdp(endpoint, role, group, handler, maxFrameLength)
                 : openL2(endpoint, group, handler);
     }
 
@@ -99,7 +119,7 @@ public final class PacketFsTransports {
     }
 
     private static ChannelFuture openUdp(PacketFsEndpoint endpoint, Role role, EventLoopGroup group,
-                                         ChannelHandler handler) {
+                                         ChannelHandler handler, int maxFrameLength) {
         InetAddress address;
         try {
             address = InetAddress.getByName(endpoint.host());
@@ -114,7 +134,8 @@ public final class PacketFsTransports {
                 .channelFactory(() -> newDatagramChannel(epoll, endpoint.netns()))
                 .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.SO_SNDBUF, DEFAULT_RCVBUF)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_FRAME))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(epoll
+                        ? maxFrameLength * DATAGRAMS_PER_READ : maxFrameLength))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -122,6 +143,10 @@ public final class PacketFsTransports {
                         ch.pipeline().addLast(handler);
                     }
                 });
+        if (epoll) {
+            // recvmmsg: up to DATAGRAMS_PER_READ datagrams per system call, each a slice of one buffer
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxFrameLength);
+        }
         if (multicast) {
             b.option(ChannelOption.SO_REUSEADDR, true).option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false);
             if (nif != null) {
