@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.packetfs.codec.PacketFsConfig;
 
@@ -131,7 +132,8 @@ public final class PacketFsTransports {
         NetworkInterface nif = multicastInterface(endpoint, multicast);
         boolean epoll = Epoll.isAvailable();
         Bootstrap b = new Bootstrap().group(group)
-                .channelFactory(() -> newDatagramChannel(epoll, endpoint.netns()))
+                .channelFactory(() -> newDatagramChannel(epoll, address instanceof java.net.Inet6Address
+                        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET, endpoint.netns()))
                 .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.SO_SNDBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(epoll
@@ -183,12 +185,13 @@ public final class PacketFsTransports {
         return joined;
     }
 
-    private static DatagramChannel newDatagramChannel(boolean epoll, String netns) {
+    private static DatagramChannel newDatagramChannel(boolean epoll, SocketProtocolFamily family, String netns) {
         if (netns == null) {
-            return epoll ? new EpollDatagramChannel() : new NioDatagramChannel();
+            return epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
         }
         // The socket belongs to the namespace of the thread that creates it.
-        return PacketFsNetns.call(netns, () -> epoll ? new EpollDatagramChannel() : new NioDatagramChannel());
+        return PacketFsNetns.call(netns, () -> epoll ? new EpollDatagramChannel(family)
+                : new NioDatagramChannel(family));
     }
 
     private static NetworkInterface multicastInterface(PacketFsEndpoint endpoint, boolean multicast) {
@@ -200,7 +203,9 @@ public final class PacketFsTransports {
                     + " only applies to a multicast group address");
         }
         try {
-            NetworkInterface nif = NetworkInterface.getByName(endpoint.iface());
+            // Java reads interfaces through a socket of the calling thread, so look inside the namespace
+            NetworkInterface nif = endpoint.netns() == null ? NetworkInterface.getByName(endpoint.iface())
+                    : PacketFsNetns.call(endpoint.netns(), () -> NetworkInterface.getByName(endpoint.iface()));
             if (nif == null) {
                 throw new IllegalArgumentException("no network interface '" + endpoint.iface() + "' (see 'ip link')");
             }

@@ -23,12 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Needs Linux, root and iproute2: use {@link #canRun()} with JUnit's assumptions, {@link #skipReason()} saying
  * why a test was skipped.
  */
-final class VethPair implements AutoCloseable {
+public final class VethPair implements AutoCloseable {
 
     /** Address of end A when created with addresses. */
-    static final String ADDRESS_A = "10.77.0.1";
+    public static final String ADDRESS_A = "10.77.0.1";
     /** Address of end B when created with addresses. */
-    static final String ADDRESS_B = "10.77.0.2";
+    public static final String ADDRESS_B = "10.77.0.2";
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
@@ -46,22 +46,22 @@ final class VethPair implements AutoCloseable {
     }
 
     /** True on Linux, as root, with {@code ip} installed. */
-    static boolean canRun() {
+    public static boolean canRun() {
         return SKIP_REASON == null;
     }
 
     /** Why {@link #canRun()} is false, or null. */
-    static String skipReason() {
+    public static String skipReason() {
         return SKIP_REASON;
     }
 
     /** A fresh pair without IP addresses. */
-    static VethPair create() throws IOException {
+    public static VethPair create() throws IOException {
         return create(false);
     }
 
     /** A fresh pair; with {@code withAddresses} the ends get 10.77.0.1/24 (A) and 10.77.0.2/24 (B). */
-    static VethPair create(boolean withAddresses) throws IOException {
+    public static VethPair create(boolean withAddresses) throws IOException {
         String prefix = uniquePrefix();
         VethPair pair = new VethPair(prefix + "-a", prefix + "-b");
         Runtime.getRuntime().addShutdownHook(pair.cleanup);
@@ -88,26 +88,26 @@ final class VethPair implements AutoCloseable {
         }
     }
 
-    String netnsA() {
+    public String netnsA() {
         return netnsA;
     }
 
-    String netnsB() {
+    public String netnsB() {
         return netnsB;
     }
 
     /** The end in namespace A. Names are per namespace, so they need not be unique. */
-    String interfaceA() {
+    public String interfaceA() {
         return "pfs-va";
     }
 
     /** The end in namespace B. */
-    String interfaceB() {
+    public String interfaceB() {
         return "pfs-vb";
     }
 
     /** Sets the MTU of both ends. */
-    void setMtu(int mtu) throws IOException {
+    public void setMtu(int mtu) throws IOException {
         ip("-n", netnsA, "link", "set", interfaceA(), "mtu", Integer.toString(mtu));
         ip("-n", netnsB, "link", "set", interfaceB(), "mtu", Integer.toString(mtu));
     }
