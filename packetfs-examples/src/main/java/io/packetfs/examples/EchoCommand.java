@@ -210,7 +210,6 @@ final class EchoCommand implements Callable<Integer> {
         private int sends;
         private long start;
         private long lastProgress;
-        private long progressMark;
         private ScheduledFuture<?> watchdog;
 
         Client(PacketFsConfig config, int count, int inflight, int size, int timeoutSeconds, long seed) {
@@ -230,12 +229,11 @@ final class EchoCommand implements Callable<Integer> {
             lastProgress = start;
             watchdog = ch.eventLoop().scheduleAtFixedRate(this::checkProgress, 100, 100, TimeUnit.MILLISECONDS);
             for (int i = 0; i < inflight && sends < count; i++) {
-                sendOne(false);
+                sendOne();
             }
-            ch.flush();
         }
 
-        private void sendOne(boolean flush) {
+        private void sendOne() {
             for (int i = 0; i < refs.length; i++) {
                 refs[i] = random.nextInt();
             }
@@ -252,7 +250,7 @@ final class EchoCommand implements Callable<Integer> {
         private void onEcho() {
             lastProgress = System.nanoTime();
             if (sends < count) {
-                sendOne(true);
+                sendOne();
             }
             Result r = tap.result;
             if (sends == count && r.identical + r.differ + r.unexpected >= r.framesSent) {
