@@ -38,6 +38,9 @@ final class PacketFsConstants {
     static final int OPCODE_NACK = 0xF2;
     static final int OPCODE_HELLO = 0xF3;
     static final int OPCODE_STATUS = 0xF4;
+    static final int OPCODE_FILE = 0xF5;
+    static final int OPCODE_END = 0xF6;
+    static final int OPCODE_CLOSE = 0xF7;
 
     static final int SYNC_WINDOW_ID_OFFSET = 1;
     static final int SYNC_CRC_OFFSET = 3;

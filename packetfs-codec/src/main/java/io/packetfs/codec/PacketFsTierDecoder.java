@@ -23,8 +23,9 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
 
 /**
  * Inbound: decodes one PacketFS frame per {@link ByteBuf} (a datagram or an Ethernet payload) into its units, in
- * order: {@link PacketFsRefs} runs (slices of the frame, no copy) and {@link PacketFsSync} units. Control units
- * other than SYNC are skipped by their length field and counted ({@link #unknownControlUnits()}).
+ * order: {@link PacketFsRefs} runs (slices of the frame, no copy), {@link PacketFsSync} units and the assigned
+ * length-prefixed control units as {@link PacketFsControlUnit}s; unassigned opcodes are skipped by their length
+ * field and counted ({@link #unknownControlUnits()}).
  *
  * <pre>
  *   BEFORE: [ 10 10 00 0D 00 00 00 01 | 00 02 41 42 43 ]
@@ -170,9 +171,14 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                                 "control unit 0x%02X at offset %d declares %d body bytes, the frame has %d", opcode,
                                 unitStart - from + HEADER_LENGTH, bodyLength, end - r.byteIndex()));
                     }
+                    int bodyAt = r.byteIndex();
                     r.skipBytes(bodyLength);
                     if (out != null) {
-                        unknownControlUnits++;
+                        if (PacketFsControlUnit.isAssigned(opcode)) {
+                            out.add(new PacketFsControlUnit(opcode, in.retainedSlice(bodyAt, bodyLength)));
+                        } else {
+                            unknownControlUnits++;
+                        }
                     }
                 }
             }

@@ -20,6 +20,7 @@ import static io.packetfs.codec.PacketFsConstants.RUN_COUNT_BITS;
 import static io.packetfs.codec.PacketFsConstants.RUN_HEADER_LENGTH;
 import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_CRC;
 import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_NO_CRC;
+import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
 import static io.packetfs.codec.PacketFsConstants.VERSION;
 import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
 
@@ -76,6 +77,17 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
             } catch (Throwable t) {
                 promise.tryFailure(t);
                 return;
+            }
+            addPending(promise);
+        } else if (msg instanceof PacketFsControlUnit) {
+            PacketFsControlUnit unit = (PacketFsControlUnit) msg;
+            try {
+                appendControl(ctx, unit);
+            } catch (Throwable t) {
+                promise.tryFailure(t);
+                return;
+            } finally {
+                unit.release();
             }
             addPending(promise);
         } else if (msg instanceof PacketFsCloseWindow) {
@@ -150,6 +162,19 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         if (crc) {
             frame.writeShort(sync.crc());
         }
+    }
+
+    private void appendControl(ChannelHandlerContext ctx, PacketFsControlUnit unit) {
+        ByteBuf body = unit.content();
+        int length = TLV_HEADER_LENGTH + body.readableBytes();
+        if (length > config.maxFrameLength() - HEADER_LENGTH) {
+            throw new IllegalArgumentException("control unit of " + length + " bytes does not fit a frame of "
+                    + config.maxFrameLength() + " bytes");
+        }
+        openFrame(ctx, length);
+        frame.writeByte(unit.opcode());
+        frame.writeShort(body.readableBytes());
+        frame.writeBytes(body, body.readerIndex(), body.readableBytes());
     }
 
     /** Makes sure an open frame has {@code need} bytes of room; returns the room. */

@@ -31,6 +31,10 @@ final class EventRecorder extends ChannelInboundHandlerAdapter {
                 events.add(sb.toString());
             } else if (msg instanceof PacketFsSync) {
                 events.add(describe((PacketFsSync) msg));
+            } else if (msg instanceof PacketFsControlUnit) {
+                PacketFsControlUnit c = (PacketFsControlUnit) msg;
+                events.add(String.format("CONTROL %02X %s", c.opcode(),
+                        io.netty.buffer.ByteBufUtil.hexDump(c.content()).toUpperCase()).trim());
             } else {
                 events.add("OTHER " + msg);
             }

@@ -115,6 +115,10 @@ class PacketFsProtocolVectorsTest {
                     refs[i] = (int) Long.parseLong(t[i + 2], 16);
                 }
                 tx.write(PacketFsRefs.pack(tx.alloc(), tier, refs, 0, refs.length));
+            } else if (e.startsWith("CONTROL ")) {
+                String[] t = e.split(" ", 3);
+                byte[] body = t.length > 2 ? ProtocolVectors.hex(t[2]) : new byte[0];
+                tx.write(new PacketFsControlUnit(Integer.parseInt(t[1], 16), Unpooled.wrappedBuffer(body)));
             }
         }
         tx.flushOutbound();
