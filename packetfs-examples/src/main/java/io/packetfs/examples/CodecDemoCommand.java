@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  * compared with what was sent. Then one reference byte of one frame is flipped in transit, and the demo shows
  * that the receiver reports the damaged window instead of passing it silently.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "codec-demo", mixinStandardHelpOptions = true,
         description = {"Runs the PacketFS codec end to end in one process (no network, no root):",
                 "encode a seeded stream of mixed-tier references into frames, decode and verify it,",
                 "then corrupt one frame in transit and show the receiver catch it."})

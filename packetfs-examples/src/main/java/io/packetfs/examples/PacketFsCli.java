@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "packetfs", mixinStandardHelpOptions = true, version = "PacketFS 0.1.0 (wire format 0.1)",
         description = "Send references into a data pool that both peers hold, instead of the data.",
-        subcommands = {CodecDemoCommand.class, EchoServerCommand.class, EchoCommand.class, RelayCommand.class,
+        subcommands = {DemoCommand.class, SendCommand.class, RecvCommand.class, PoolCommand.class,
+                CodecDemoCommand.class, EchoServerCommand.class, EchoCommand.class, RelayCommand.class,
                 TransportBenchCommand.class, CommandLine.HelpCommand.class})
 public final class PacketFsCli implements Runnable {
 

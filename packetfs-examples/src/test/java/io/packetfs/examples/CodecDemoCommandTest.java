@@ -16,7 +16,7 @@ class CodecDemoCommandTest {
 
     @Test
     void demoVerifiesEveryReferenceAndCatchesTheCorruptedFrame() {
-        String out = runCapturingStdout("demo", "--refs", "50000", "--window-pow2", "8", "--seed", "3");
+        String out = runCapturingStdout("codec-demo", "--refs", "50000", "--window-pow2", "8", "--seed", "3");
         assertThat(out).contains("50,000 / 50,000 (identical)")
                 .contains("CRC errors 0")
                 .contains("receiver reported: CRC_MISMATCH")
@@ -25,7 +25,7 @@ class CodecDemoCommandTest {
 
     @Test
     void demoWithoutCrcStillVerifies() {
-        String out = runCapturingStdout("demo", "--refs", "10000", "--no-crc", "--frame", "200");
+        String out = runCapturingStdout("codec-demo", "--refs", "10000", "--no-crc", "--frame", "200");
         assertThat(out).contains("(identical)").contains("skipped: CRC is off").contains("demo OK");
     }
 
@@ -34,7 +34,7 @@ class CodecDemoCommandTest {
         StringWriter sw = new StringWriter();
         CommandLine cl = PacketFsCli.newCommandLine();
         cl.setOut(new PrintWriter(sw));
-        assertEquals(0, cl.execute("demo", "--help"));
+        assertEquals(0, cl.execute("codec-demo", "--help"));
         assertThat(sw.toString()).contains("--refs").contains("--window-pow2");
     }
 
@@ -43,7 +43,7 @@ class CodecDemoCommandTest {
         StringWriter err = new StringWriter();
         CommandLine cl = PacketFsCli.newCommandLine();
         cl.setErr(new PrintWriter(err));
-        assertThat(cl.execute("demo", "--window-pow2", "40")).isNotZero();
+        assertThat(cl.execute("codec-demo", "--window-pow2", "40")).isNotZero();
         assertThat(err.toString()).contains("windowPow2 40").contains("0..24");
     }
 

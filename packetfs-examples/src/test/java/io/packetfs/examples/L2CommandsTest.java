@@ -84,6 +84,38 @@ class L2CommandsTest {
         }
     }
 
+    @Test
+    void sendAndRecvAFileOverRawEthernet(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path poolFile = dir.resolve("pool.bin");
+        assertEquals(0, PacketFsCli.newCommandLine().execute("pool", "create", "--size", "2M", poolFile.toString()));
+        byte[] data = new byte[500_000];
+        try (io.packetfs.codec.PacketFsPool p = io.packetfs.codec.PacketFsPool.open(poolFile,
+                io.packetfs.codec.PacketFsPoolGeometry.DEFAULT)) {
+            Transfers.read(p, 1001, data, 0, data.length);
+        }
+        for (int i = 0; i < data.length; i += 5000) {
+            data[i] ^= 0x5A; // edits
+        }
+        java.nio.file.Path input = dir.resolve("in.bin");
+        java.nio.file.Path output = dir.resolve("out.bin");
+        java.nio.file.Files.write(input, data);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            RecvCommand recv = new RecvCommand();
+            Future<Integer> rx = pool.submit(() -> new CommandLine(recv).execute("--pool", poolFile.toString(),
+                    "--l2", veth.interfaceB(), "--netns", veth.netnsB(), "--out", output.toString(),
+                    "--no-progress"));
+            recv.ready.get(20, TimeUnit.SECONDS);
+            String out = run("send", "--pool", poolFile.toString(), "--l2", veth.interfaceA(), "--netns",
+                    veth.netnsA(), "--no-progress", input.toString());
+            assertThat(out).contains("receiver verified the file");
+            assertEquals(0, rx.get(30, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(-1, java.nio.file.Files.mismatch(input, output));
+    }
+
     private static synchronized String run(String... args) {
         PrintStream saved = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

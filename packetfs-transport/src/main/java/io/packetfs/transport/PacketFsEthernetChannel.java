@@ -20,10 +20,12 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
+import io.packetfs.transport.internal.PacketFsErrnoException;
+import io.packetfs.transport.internal.PacketFsPacketRing;
+import io.packetfs.transport.internal.PacketFsPacketRings;
 import io.packetfs.transport.internal.PacketFsPacketSocket;
 
 import java.io.IOException;
@@ -48,9 +50,13 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_MR
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_STATISTICS;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOL_PACKET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOURCE_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET2_TX_DATA_OFFSET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_DROPS_OFFSET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_LENGTH;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_PACKETS_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_LEN_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_AVAILABLE;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_SEND_REQUEST;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_LENGTH;
 
 /**
@@ -68,7 +74,11 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_
  *
  * <p><b>I/O.</b> The channel registers itself (its unsafe is an {@link EpollIoHandle}) through the public IoHandle API
  * and reads and writes with Netty's native socket calls ({@link LinuxSocket#recvAddress} and
- * {@link LinuxSocket#sendAddress}): no JNA call, no thread and no blocking per frame. Frames on the wire:
+ * {@link LinuxSocket#sendAddress}): no JNA call, no thread and no blocking per frame. When it registers it sets up a
+ * PACKET_MMAP TX ring (unless {@link PacketFsEthernetChannelConfig#PACKET_MMAP} is off, or the kernel refuses):
+ * outbound frames are then written straight into ring slots shared with the kernel, and one {@code send} per batch
+ * transmits them all. Frames bypass the interface's qdisc by default
+ * ({@link PacketFsEthernetChannelConfig#QDISC_BYPASS}). Frames on the wire:
  * <pre>
  * +-----------------+-----------------+-----------+------------------------------+
  * | destination MAC | source MAC      | EtherType | PacketFS frame               |
@@ -113,6 +123,10 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
     private static final int ERRNO_ENETDOWN = 100;
     private static final int MAX_DROPPED_PER_WAKEUP = 64;
     private static final PacketFsMacAddress[] NO_GROUPS = new PacketFsMacAddress[0];
+    /** Bytes of TX ring (PACKET_MMAP): 656 slots of 1,584 bytes at MTU 1500. */
+    private static final int TX_RING_BYTES = 1024 * 1024;
+    /** Frames written into the TX ring per {@code send}. */
+    private static final int TX_BATCH = 128;
 
     private final LinuxSocket socket;
     private final String interfaceName;
@@ -136,6 +150,14 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
     private EpollIoOps ops = INITIAL_OPS;
     private boolean readPending;
     private PacketFsMacAddress lastSource;
+    private PacketFsPacketRings rings;
+    private PacketFsPacketRing txRing;
+    private final RingWriter ringWriter = new RingWriter();
+    /** TX ring: frames marked for sending that the kernel did not take yet (its send buffer was full). */
+    private boolean txPending;
+    /** Send path without a TX ring: the frame being sent, header included (allocated once). */
+    private ByteBuf scratch;
+    private volatile boolean ringsDecided;
 
     // Counters: written by the event loop only, read by anyone.
     private volatile long framesReceived;
@@ -195,6 +217,11 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                 config.setReceiveBufferSize(DEFAULT_RECEIVE_BUFFER_SIZE);
             } catch (ChannelException ignored) {
                 // Keep the kernel's default; SO_RCVBUF can still be set as an option.
+            }
+            try {
+                config.setQdiscBypass(PacketFsEthernetChannelConfig.DEFAULT_QDISC_BYPASS);
+            } catch (ChannelException ignored) {
+                // An old kernel: frames take the qdisc path, which works the same, only slower.
             }
             success = true;
         } finally {
@@ -333,6 +360,14 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
         }
     }
 
+    /**
+     * True if outbound frames go through a PACKET_MMAP TX ring, false if through one {@code send} each (the option
+     * was off, or the kernel refused the ring). Decided when the channel registers.
+     */
+    public boolean isTxRing() {
+        return txRing != null;
+    }
+
     /** Frames fired through the pipeline. */
     public long framesReceived() {
         return framesReceived;
@@ -382,6 +417,9 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
 
     @Override
     protected void doRegister(ChannelPromise promise) {
+        if (!ringsDecided) {
+            setUpRings();
+        }
         ((IoEventLoop) eventLoop()).register((EthernetUnsafe) unsafe()).addListener(f -> {
             if (!f.isSuccess()) {
                 promise.setFailure(f.cause());
@@ -425,6 +463,16 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                 pollKernelStatistics();
                 socket.close();
             }
+            PacketFsPacketRings r = rings;
+            if (r != null) {
+                rings = null;
+                txRing = null;
+                r.close();
+            }
+            if (scratch != null) {
+                scratch.release();
+                scratch = null;
+            }
         }
     }
 
@@ -445,19 +493,16 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
     }
 
     /**
-     * Adds the Ethernet header: the message becomes one direct buffer holding the whole frame, and the original is
-     * released. Refuses empty and oversized payloads and other message types.
+     * Checks the message: a {@link PacketFsEthernetFrame}, or a plain {@link ByteBuf} that becomes a frame to the
+     * default peer. Refuses empty and oversized payloads and other message types. The Ethernet header is written when
+     * the frame is sent, straight into the TX ring slot (or into one reused buffer without a ring): no copy here.
      */
     @Override
     protected Object filterOutboundMessage(Object msg) {
-        PacketFsMacAddress destination;
         ByteBuf payload;
         if (msg instanceof PacketFsEthernetFrame) {
-            PacketFsEthernetFrame frame = (PacketFsEthernetFrame) msg;
-            destination = frame.destination();
-            payload = frame.content();
+            payload = ((PacketFsEthernetFrame) msg).content();
         } else if (msg instanceof ByteBuf) {
-            destination = defaultPeer;
             payload = (ByteBuf) msg;
         } else {
             throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
@@ -472,31 +517,23 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                     + " (" + mtu + " bytes): send frames of at most " + mtu + " bytes (PacketFsConfig"
                     + ".maxFrameLength) or raise the MTU (ip link set " + interfaceName + " mtu N)");
         }
-        ByteBuf frame = alloc().directBuffer(HEADER_LENGTH + length);
-        boolean success = false;
-        try {
-            for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
-                frame.writeByte(destination.byteAt(i));
-            }
-            frame.writeBytes(interfaceMacBytes);
-            frame.writeShort(ETHER_TYPE);
-            frame.writeBytes(payload, payload.readerIndex(), length);
-            success = true;
-        } finally {
-            if (!success) {
-                frame.release();
-            }
+        return msg instanceof PacketFsEthernetFrame ? msg : new PacketFsEthernetFrame(defaultPeer, payload);
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        if (txRing != null) {
+            doWriteRing(in);
+        } else {
+            doWriteSend(in);
         }
-        ReferenceCountUtil.release(msg);
-        return frame;
     }
 
     /**
-     * Sends frames until the outbound buffer is empty or the socket says EAGAIN (then waits for EPOLLOUT). After
-     * {@code maxMessagesPerWrite} frames it lets the event loop run other work and goes on in a task.
+     * Without a TX ring: sends frames until the outbound buffer is empty or the socket says EAGAIN (then waits for
+     * EPOLLOUT). After {@code maxMessagesPerWrite} frames it lets the event loop run other work and goes on in a task.
      */
-    @Override
-    protected void doWrite(ChannelOutboundBuffer in) {
+    private void doWriteSend(ChannelOutboundBuffer in) {
         int budget = maxMessagesPerWrite();
         while (budget > 0) {
             Object msg = in.current();
@@ -504,9 +541,13 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                 clearFlag(EpollIoOps.EPOLLOUT);
                 return;
             }
+            if (!(msg instanceof PacketFsEthernetFrame)) {
+                in.remove(); // a cancelled write
+                continue;
+            }
             int sent;
             try {
-                sent = send((ByteBuf) msg);
+                sent = send(frame((PacketFsEthernetFrame) msg));
             } catch (IOException e) {
                 sendErrors++;
                 in.remove(new IOException("sending a frame on " + interfaceName + " failed: " + e.getMessage(), e));
@@ -526,6 +567,179 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
         } else {
             eventLoop().execute(flushTask);
         }
+    }
+
+    /** The whole frame, header included, in the reused {@link #scratch} buffer. */
+    private ByteBuf frame(PacketFsEthernetFrame msg) {
+        ByteBuf frame = scratch;
+        if (frame == null) {
+            scratch = frame = alloc().directBuffer(frameCapacity);
+        }
+        frame.clear();
+        writeHeader(frame, 0, msg.destination());
+        ByteBuf payload = msg.content();
+        int length = payload.readableBytes();
+        frame.setBytes(HEADER_LENGTH, payload, payload.readerIndex(), length);
+        frame.writerIndex(HEADER_LENGTH + length);
+        return frame;
+    }
+
+    private void writeHeader(ByteBuf buf, int index, PacketFsMacAddress destination) {
+        for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
+            buf.setByte(index + DESTINATION_OFFSET + i, destination.byteAt(i));
+        }
+        buf.setBytes(index + SOURCE_OFFSET, interfaceMacBytes);
+        buf.setShort(index + ETHER_TYPE_OFFSET, ETHER_TYPE);
+    }
+
+    /**
+     * With a TX ring: writes up to {@link #TX_BATCH} frames into free slots, then one {@code send} transmits them
+     * (the kernel walks the slots marked SEND_REQUEST). The promises complete after that {@code send}: failed ones
+     * (the kernel left the slots marked) with its error, the slots taken back. When the ring is full, or the kernel
+     * could not take everything (send buffer full), waits for EPOLLOUT.
+     */
+    private void doWriteRing(ChannelOutboundBuffer in) {
+        int budget = maxMessagesPerWrite();
+        for (;;) {
+            RingWriter writer = ringWriter;
+            writer.limit = Math.min(budget, TX_BATCH);
+            writer.count = 0;
+            writer.full = false;
+            try {
+                in.forEachFlushedMessage(writer);
+            } catch (Exception e) {
+                throw new IllegalStateException(e); // the writer throws nothing
+            }
+            int n = writer.count;
+            budget -= n;
+            if (n > 0 || txPending) {
+                kick(in, n);
+            }
+            if (txPending) {
+                setFlag(EpollIoOps.EPOLLOUT);
+                return;
+            }
+            if (in.isEmpty()) {
+                clearFlag(EpollIoOps.EPOLLOUT);
+                return;
+            }
+            if (writer.full && txRing.status(txRing.head()) != TP_STATUS_AVAILABLE) {
+                // Every slot is in flight: the kernel frees them as the frames leave, and says so with EPOLLOUT.
+                setFlag(EpollIoOps.EPOLLOUT);
+                return;
+            }
+            if (budget <= 0) {
+                eventLoop().execute(flushTask);
+                return;
+            }
+        }
+    }
+
+    /** Writes one frame into the next TX slot; false if that slot is still in use. */
+    private boolean putTx(PacketFsEthernetFrame msg) {
+        PacketFsPacketRing tx = txRing;
+        int slot = tx.head();
+        if (tx.status(slot) != TP_STATUS_AVAILABLE) {
+            return false;
+        }
+        ByteBuf memory = rings.buffer();
+        int data = slot + TPACKET2_TX_DATA_OFFSET;
+        writeHeader(memory, data, msg.destination());
+        ByteBuf payload = msg.content();
+        int length = payload.readableBytes();
+        memory.setBytes(data + HEADER_LENGTH, payload, payload.readerIndex(), length);
+        tx.putInt(slot + TP_LEN_OFFSET, HEADER_LENGTH + length);
+        tx.publish(slot, TP_STATUS_SEND_REQUEST);
+        tx.advance();
+        return true;
+    }
+
+    /**
+     * One {@code send} with no data: the kernel transmits the slots marked SEND_REQUEST. Completes the {@code n}
+     * frames just written (removing them from {@code in}); on an error takes back the slots the kernel left marked and
+     * fails the frames they held.
+     */
+    private void kick(ChannelOutboundBuffer in, int n) {
+        try {
+            socket.sendAddress(rings.address(), 0, 0);
+        } catch (IOException e) {
+            int reclaimed = reclaimTx();
+            int failed = Math.min(reclaimed, n);
+            sendErrors += reclaimed - failed; // written in an earlier round, promises already complete
+            txPending = false;
+            complete(in, n - failed, null);
+            complete(in, failed, new IOException("sending a frame on " + interfaceName + " failed: "
+                    + e.getMessage(), e));
+            return;
+        }
+        // EAGAIN (0 above) or a partial send: the kernel leaves the rest marked, for the next send.
+        txPending = txRing.status(txRing.previous()) == TP_STATUS_SEND_REQUEST;
+        complete(in, n, null);
+    }
+
+    /** Takes back the slots still marked SEND_REQUEST (the newest ones): returns how many. */
+    private int reclaimTx() {
+        PacketFsPacketRing tx = txRing;
+        int reclaimed = 0;
+        while (reclaimed < tx.frames() && tx.status(tx.previous()) == TP_STATUS_SEND_REQUEST) {
+            tx.publish(tx.previous(), TP_STATUS_AVAILABLE);
+            tx.retreat();
+            reclaimed++;
+        }
+        return reclaimed;
+    }
+
+    /** Removes {@code frames} frames from {@code in} (and cancelled writes among them): sent, or failed. */
+    private void complete(ChannelOutboundBuffer in, int frames, IOException cause) {
+        while (frames > 0) {
+            Object msg = in.current();
+            if (msg == null) {
+                return;
+            }
+            if (msg instanceof PacketFsEthernetFrame) {
+                frames--;
+                if (cause == null) {
+                    framesSent++;
+                    in.remove();
+                } else {
+                    sendErrors++;
+                    in.remove(cause);
+                }
+            } else {
+                in.remove(); // a cancelled write
+            }
+        }
+    }
+
+    /** EPOLLOUT with frames still marked in the TX ring: sends them. */
+    private void kickPending() {
+        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        if (in != null) {
+            kick(in, 0);
+        }
+        if (!txPending && (in == null || in.isEmpty())) {
+            clearFlag(EpollIoOps.EPOLLOUT);
+        }
+    }
+
+    /** Set-up (once, when registering): the TX ring, unless switched off or refused (then the send path is used). */
+    private void setUpRings() {
+        ringsDecided = true;
+        if (!config.isPacketMmap()) {
+            return;
+        }
+        try {
+            rings = PacketFsPacketRings.open(socket.intValue(), frameCapacity, 0, TX_RING_BYTES);
+            txRing = rings.tx();
+        } catch (PacketFsErrnoException | RuntimeException | LinkageError e) {
+            rings = null;
+            txRing = null;
+        }
+    }
+
+    /** True once the channel registered: PACKET_MMAP is decided. */
+    boolean ringsDecided() {
+        return ringsDecided;
     }
 
     // ---------------------------------------------------------------------------------------------- internals
@@ -728,6 +942,9 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                     }
                 }
                 if ((ready & EPOLLOUT) != 0) {
+                    if (txPending) {
+                        kickPending();
+                    }
                     forceFlush();
                 }
                 if ((ready & EPOLLIN) != 0) {
@@ -866,6 +1083,28 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
             if (!readPending && !config.isAutoRead() && isOpen()) {
                 clearReadInterest();
             }
+        }
+    }
+
+    /** Writes flushed frames into the TX ring, up to {@code limit} or until the ring is full. */
+    private final class RingWriter implements ChannelOutboundBuffer.MessageProcessor {
+        int limit;
+        int count;
+        boolean full;
+
+        @Override
+        public boolean processMessage(Object msg) {
+            if (count >= limit) {
+                return false;
+            }
+            if (!(msg instanceof PacketFsEthernetFrame)) {
+                return true;
+            }
+            if (!putTx((PacketFsEthernetFrame) msg)) {
+                full = true;
+                return false;
+            }
+            return ++count < limit;
         }
     }
 

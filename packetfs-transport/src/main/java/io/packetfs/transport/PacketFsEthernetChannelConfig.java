@@ -14,13 +14,15 @@ import io.netty.util.internal.ObjectUtil;
 import java.io.IOException;
 import java.util.Map;
 
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.PACKET_QDISC_BYPASS;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOL_PACKET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.SOL_SOCKET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.SO_RCVBUFFORCE;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.SO_SNDBUFFORCE;
 
 /**
- * The configuration of a {@link PacketFsEthernetChannel}: Netty's common options plus {@link ChannelOption#SO_RCVBUF}
- * and {@link ChannelOption#SO_SNDBUF}.
+ * The configuration of a {@link PacketFsEthernetChannel}: Netty's common options plus {@link ChannelOption#SO_RCVBUF},
+ * {@link ChannelOption#SO_SNDBUF}, {@link #QDISC_BYPASS} and {@link #PACKET_MMAP}.
  *
  * <p>Buffer sizes above the system limits ({@code net.core.rmem_max}, {@code net.core.wmem_max}) are applied with
  * SO_RCVBUFFORCE / SO_SNDBUFFORCE when the process has CAP_NET_ADMIN, else capped by the kernel. As with any Linux
@@ -31,7 +33,32 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.SO_SNDBUF
  */
 public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
 
+    /**
+     * PACKET_QDISC_BYPASS: frames go straight to the driver, skipping the interface's queueing discipline (default
+     * {@value #DEFAULT_QDISC_BYPASS}). Faster per frame; the price is that tc shaping ({@code tbf}...) does not apply
+     * to this channel's frames, and that capture taps on the sending interface ({@code tcpdump -i} there) do not see
+     * them (a tap on the receiving side does). A kernel without the option (before 3.14) keeps the normal path.
+     */
+    public static final ChannelOption<Boolean> QDISC_BYPASS =
+            ChannelOption.valueOf(PacketFsEthernetChannelConfig.class, "QDISC_BYPASS");
+    /** Default of {@link #QDISC_BYPASS}. */
+    public static final boolean DEFAULT_QDISC_BYPASS = true;
+
+    /**
+     * PACKET_MMAP rings (TPACKET_V2) shared with the kernel instead of one system call per frame (default
+     * {@value #DEFAULT_PACKET_MMAP}): outbound frames are written into a TX ring and sent with one {@code send} per
+     * batch. Set up when the channel registers, so set this option before (a {@code Bootstrap} does); a kernel that
+     * refuses them leaves the channel on plain {@code send} / {@code recv}, which behave the same, only slower
+     * ({@link PacketFsEthernetChannel#isTxRing()} tells which path is in use).
+     */
+    public static final ChannelOption<Boolean> PACKET_MMAP =
+            ChannelOption.valueOf(PacketFsEthernetChannelConfig.class, "PACKET_MMAP");
+    /** Default of {@link #PACKET_MMAP}. */
+    public static final boolean DEFAULT_PACKET_MMAP = true;
+
     private final PacketFsEthernetChannel channel;
+    private volatile boolean qdiscBypass;
+    private volatile boolean packetMmap = DEFAULT_PACKET_MMAP;
 
     PacketFsEthernetChannelConfig(PacketFsEthernetChannel channel, int frameCapacity) {
         super(channel, new FixedRecvByteBufAllocator(frameCapacity));
@@ -40,7 +67,8 @@ public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
 
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
-        return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF);
+        return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF, QDISC_BYPASS,
+                PACKET_MMAP);
     }
 
     @Override
@@ -52,6 +80,12 @@ public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
         if (option == ChannelOption.SO_SNDBUF) {
             return (T) Integer.valueOf(getSendBufferSize());
         }
+        if (option == QDISC_BYPASS) {
+            return (T) Boolean.valueOf(isQdiscBypass());
+        }
+        if (option == PACKET_MMAP) {
+            return (T) Boolean.valueOf(isPacketMmap());
+        }
         return super.getOption(option);
     }
 
@@ -62,6 +96,10 @@ public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
             setReceiveBufferSize((Integer) value);
         } else if (option == ChannelOption.SO_SNDBUF) {
             setSendBufferSize((Integer) value);
+        } else if (option == QDISC_BYPASS) {
+            setQdiscBypass((Boolean) value);
+        } else if (option == PACKET_MMAP) {
+            setPacketMmap((Boolean) value);
         } else {
             return super.setOption(option, value);
         }
@@ -116,6 +154,44 @@ public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
         } catch (IOException e) {
             throw new ChannelException(e);
         }
+        return this;
+    }
+
+    /** True if frames bypass the qdisc layer (see {@link #QDISC_BYPASS}). */
+    public boolean isQdiscBypass() {
+        return qdiscBypass;
+    }
+
+    /**
+     * Sets PACKET_QDISC_BYPASS (see {@link #QDISC_BYPASS}).
+     *
+     * @throws ChannelException if the kernel refuses (a kernel older than 3.14 does not know the option)
+     */
+    public PacketFsEthernetChannelConfig setQdiscBypass(boolean qdiscBypass) {
+        try {
+            channel.socket().setIntOpt(SOL_PACKET, PACKET_QDISC_BYPASS, qdiscBypass ? 1 : 0);
+        } catch (IOException e) {
+            throw new ChannelException("PACKET_QDISC_BYPASS refused: " + e.getMessage(), e);
+        }
+        this.qdiscBypass = qdiscBypass;
+        return this;
+    }
+
+    /** True if the channel uses (or will try) PACKET_MMAP rings (see {@link #PACKET_MMAP}). */
+    public boolean isPacketMmap() {
+        return packetMmap;
+    }
+
+    /**
+     * Uses PACKET_MMAP rings or not (see {@link #PACKET_MMAP}).
+     *
+     * @throws IllegalStateException once the channel has registered (the rings are set up then, or not)
+     */
+    public PacketFsEthernetChannelConfig setPacketMmap(boolean packetMmap) {
+        if (channel.ringsDecided() && packetMmap != this.packetMmap) {
+            throw new IllegalStateException("PACKET_MMAP is decided when the channel registers: set it before");
+        }
+        this.packetMmap = packetMmap;
         return this;
     }
 

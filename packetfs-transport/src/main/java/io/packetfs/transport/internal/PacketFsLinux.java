@@ -4,10 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
 
 /**
  * The libc calls that set a raw socket up, through JNA: {@code socket}, {@code bind}, {@code ioctl}, {@code open},
- * {@code setns} and {@code close}. Set-up only: no frame ever goes through here (the channel reads and writes with
+ * {@code setns}, {@code setsockopt}, {@code mmap}, {@code munmap} and {@code close}. Set-up only: no frame ever goes through here (the channel reads and writes with
  * Netty's native socket helpers). Each call returns its result or throws a {@link PacketFsErrnoException} naming the
  * call and the errno.
  */
@@ -51,6 +52,11 @@ public final class PacketFsLinux {
     /** ARPHRD_LOOPBACK. */
     public static final int ARPHRD_LOOPBACK = 772;
 
+    /** PROT_READ | PROT_WRITE. */
+    public static final int PROT_READ_WRITE = 0x1 | 0x2;
+    /** MAP_SHARED. */
+    public static final int MAP_SHARED = 0x01;
+
     /** sizeof(struct sockaddr_ll). */
     public static final int SOCKADDR_LL_LENGTH = 20;
 
@@ -81,6 +87,13 @@ public final class PacketFsLinux {
         int setns(int fd, int nstype) throws LastErrorException;
 
         int close(int fd) throws LastErrorException;
+
+        int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) throws LastErrorException;
+
+        Pointer mmap(Pointer address, long length, int prot, int flags, int fd, long offset)
+                throws LastErrorException;
+
+        int munmap(Pointer address, long length) throws LastErrorException;
 
         String strerror(int errnum);
     }
@@ -151,6 +164,44 @@ public final class PacketFsLinux {
         } catch (LastErrorException e) {
             throw failure("setns", e);
         }
+    }
+
+    /** setsockopt(2) with a raw option value. */
+    public static void setsockopt(int fd, int level, int optname, byte[] optval) throws PacketFsErrnoException {
+        try {
+            libc().setsockopt(fd, level, optname, optval, optval.length);
+        } catch (LastErrorException e) {
+            throw failure("setsockopt(" + level + ", " + optname + ")", e);
+        }
+    }
+
+    /** mmap(2) of {@code length} bytes of {@code fd} from offset 0, shared, read-write; returns the address. */
+    public static long mmap(int fd, long length) throws PacketFsErrnoException {
+        Pointer p;
+        try {
+            p = libc().mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0);
+        } catch (LastErrorException e) {
+            throw failure("mmap", e);
+        }
+        long address = Pointer.nativeValue(p);
+        if (address == -1 || address == 0) {
+            throw new PacketFsErrnoException("mmap failed", EINVAL);
+        }
+        return address;
+    }
+
+    /** munmap(2), errors ignored (only a bad address or length fails, and then there is nothing to undo). */
+    public static void munmapQuietly(long address, long length) {
+        try {
+            libc().munmap(new Pointer(address), length);
+        } catch (LastErrorException ignored) {
+            // EINVAL: not mapped.
+        }
+    }
+
+    /** A direct ByteBuffer over {@code length} bytes of native memory at {@code address} (no copy, never freed). */
+    public static java.nio.ByteBuffer view(long address, int length) {
+        return new Pointer(address).getByteBuffer(0, length);
     }
 
     /** close(2), errors ignored (the descriptor is gone either way). */

@@ -1,0 +1,191 @@
+package io.packetfs.benchmarks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolDecoder;
+import io.packetfs.codec.PacketFsPoolEncoder;
+import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.PacketFsPoolRunSink;
+import io.packetfs.codec.PacketFsPoolWireMeter;
+import io.packetfs.codec.PacketFsRefs;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pool codec ({@link PacketFsPoolEncoder} / {@link PacketFsPoolDecoder}, default geometry) beside zstd-jni with
+ * the same pool as its dictionary at levels 1 and 3 ({@link PoolZstd}), on the same inputs ({@link PoolInputs}):
+ * a 64 MiB synthetic pool, inputs of about 8 MiB. One operation is one whole input, so
+ * <b>MB/s = score x input MB</b> (8.39 MB; the edited input is printed at setup). Wire bytes / input bytes are
+ * printed at setup ({@code [wire]} lines) and by {@link PoolWireReport}; the pool codec's wire bytes are counted by
+ * {@link PacketFsPoolWireMeter} (frames of 1,500 bytes, 8-byte headers, run headers, SYNC with CRC per 65,536
+ * references), zstd's are its frame bytes.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dio.netty.leakDetection.level=disabled"})
+public class PoolCodecBenchmark {
+
+    /** Which input. */
+    @Param({"inPool", "edited1pct", "random"})
+    public String scenario;
+
+    /** zstd with long-distance matching (window 2^27), as {@code zstd --long --patch-from}; off: level defaults. */
+    @Param({"false"})
+    public boolean ldm;
+
+    /** Pool size in MiB (zstd-jni 1.5.7-28 found no match in a 64 MiB raw dictionary here; 16 MiB works). */
+    @Param({"64", "16"})
+    public int poolMiB;
+
+    private PacketFsPool pool;
+    private PacketFsPoolEncoder encoder;
+    private PacketFsPoolDecoder decoder;
+    private PoolZstd zstd1;
+    private PoolZstd zstd3;
+    private byte[] input;
+    private ByteBuf inputBuf;
+    private ByteBuf decoded;
+    private final List<PacketFsRefs> runs = new ArrayList<>();
+    private byte[] zBuf;
+    private byte[] z1;
+    private int z1Len;
+    private byte[] z3;
+    private int z3Len;
+    private byte[] plain;
+    private long sinkRefs;
+    private final PacketFsPoolRunSink releasingSink = run -> {
+        sinkRefs += run.count();
+        run.release();
+    };
+
+    /** Builds the pool, its index, the zstd dictionaries and the encoded forms; checks every round trip. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        pool = PacketFsPool.synthetic((long) poolMiB << 20, PoolInputs.POOL_SEED, PacketFsPoolGeometry.DEFAULT);
+        PacketFsPoolIndex index = PacketFsPoolIndex.build(pool);
+        encoder = new PacketFsPoolEncoder(pool, index, alloc);
+        decoder = new PacketFsPoolDecoder(pool);
+        input = PoolInputs.input(pool, scenario, poolMiB);
+        inputBuf = Unpooled.directBuffer(input.length).writeBytes(input);
+        decoded = Unpooled.directBuffer(input.length + 4096);
+
+        PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
+        encoder.encode(inputBuf.duplicate(), run -> {
+            meter.add(run.tier(), run.count());
+            runs.add(run);
+        });
+        encoder.finish(run -> {
+            meter.add(run.tier(), run.count());
+            runs.add(run);
+        });
+        meter.closeWindow();
+        decodePfs();
+        if (!decoded.equals(inputBuf)) {
+            throw new IllegalStateException(scenario + ": the pool codec does not round-trip");
+        }
+
+        byte[] poolBytes = new byte[(int) pool.size()];
+        pool.getBytes(0, poolBytes);
+        zstd1 = new PoolZstd(poolBytes, 1, ldm);
+        zstd3 = new PoolZstd(poolBytes, 3, ldm);
+        zBuf = new byte[input.length + input.length / 100 + 4096];
+        z1 = Arrays.copyOf(zBuf, zstd1.compress(input, zBuf));
+        z1Len = z1.length;
+        z3 = Arrays.copyOf(zBuf, zstd3.compress(input, zBuf));
+        z3Len = z3.length;
+        plain = new byte[input.length];
+        if (zstd1.decompress(z1, z1Len, plain) != input.length || !Arrays.equals(plain, input)
+                || zstd3.decompress(z3, z3Len, plain) != input.length || !Arrays.equals(plain, input)) {
+            throw new IllegalStateException(scenario + ": zstd does not round-trip");
+        }
+        System.out.printf("%n[wire] %s pool %d MiB: input %d B (%.2f MB); pfs %d B = %.5f (%s); zstd-1 %d B = %.5f; "
+                        + "zstd-3 %d B = %.5f; index %d B%n", scenario, poolMiB, input.length, input.length / 1e6,
+                meter.wireBytes(), (double) meter.wireBytes() / input.length, meter, z1Len,
+                (double) z1Len / input.length, z3Len, (double) z3Len / input.length, index.memoryBytes());
+    }
+
+    /** Releases the runs and buffers. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        runs.forEach(PacketFsRefs::release);
+        runs.clear();
+        inputBuf.release();
+        decoded.release();
+        zstd1.close();
+        zstd3.close();
+        pool.close();
+    }
+
+    /** Pool codec: the input to references (runs allocated, counted and released). */
+    @Benchmark
+    public long pfsEncode() {
+        encoder.encode(inputBuf.duplicate(), releasingSink);
+        encoder.finish(releasingSink);
+        return sinkRefs;
+    }
+
+    /** Pool codec: every run back to bytes, into one preallocated direct buffer. */
+    @Benchmark
+    public int pfsDecode() {
+        return decodePfs();
+    }
+
+    private int decodePfs() {
+        ByteBuf out = decoded;
+        out.clear();
+        List<PacketFsRefs> rs = runs;
+        for (int i = 0, n = rs.size(); i < n; i++) {
+            decoder.decode(rs.get(i), out);
+        }
+        return out.writerIndex();
+    }
+
+    /** zstd level 1 with the pool as dictionary. */
+    @Benchmark
+    public int zstd1Compress() {
+        return zstd1.compress(input, zBuf);
+    }
+
+    /** zstd level 3 with the pool as dictionary. */
+    @Benchmark
+    public int zstd3Compress() {
+        return zstd3.compress(input, zBuf);
+    }
+
+    /** zstd level 1 decompression. */
+    @Benchmark
+    public int zstd1Decompress() {
+        return zstd1.decompress(z1, z1Len, plain);
+    }
+
+    /** zstd level 3 decompression. */
+    @Benchmark
+    public int zstd3Decompress() {
+        return zstd3.decompress(z3, z3Len, plain);
+    }
+}

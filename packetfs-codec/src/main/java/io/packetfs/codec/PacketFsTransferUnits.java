@@ -1,0 +1,163 @@
+package io.packetfs.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Builds and parses the bodies of the file-transfer control units of docs/PROTOCOL.md section 8: HELLO, FILE,
+ * SYNC_ACK, END and CLOSE. Parsers check every length and throw {@link PacketFsException} (reason TRUNCATED) on a
+ * body that is too short; they never read past the body.
+ */
+public final class PacketFsTransferUnits {
+
+    /** Session layer version carried in HELLO. */
+    public static final int SESSION_VERSION = 1;
+    /** HELLO role: the side that sends the file. */
+    public static final int ROLE_SENDER = 0;
+    /** HELLO role: the side that receives the file. */
+    public static final int ROLE_RECEIVER = 1;
+
+    /** CLOSE code: the file arrived and verified. */
+    public static final int CLOSE_OK = 0;
+    /** CLOSE code: the peers hold different pools. */
+    public static final int CLOSE_POOL_MISMATCH = 1;
+    /** CLOSE code: data was lost or corrupted (CRC, window, SHA-256, reference outside the pool). */
+    public static final int CLOSE_INTEGRITY = 2;
+    /** CLOSE code: the peer broke the session protocol. */
+    public static final int CLOSE_PROTOCOL = 3;
+    /** CLOSE code: a local I/O error (disk full, permissions). */
+    public static final int CLOSE_IO = 4;
+    /** CLOSE code: the side gave up (interrupted, timed out). */
+    public static final int CLOSE_ABORTED = 5;
+
+    private static final int FINGERPRINT_LENGTH = 32;
+    private static final int MAX_NAME_BYTES = 1024;
+
+    private PacketFsTransferUnits() {
+    }
+
+    /** HELLO body. */
+    public record Hello(int version, int role, byte[] fingerprint, long poolSize, byte[] geometry) {
+        /** Whether {@code other} names the same pool. */
+        public boolean samePool(Hello other) {
+            return Arrays.equals(fingerprint, other.fingerprint) && poolSize == other.poolSize;
+        }
+    }
+
+    /** FILE body. */
+    public record FileInfo(long size, String name) {
+    }
+
+    /** END body. */
+    public record End(long bytes, long refs, byte[] sha256) {
+    }
+
+    /** CLOSE body. */
+    public record Close(int code, String message) {
+    }
+
+    /**
+     * HELLO: u8 version, u8 role, u16 reserved, 32-byte pool fingerprint, u64 pool size, then the pool geometry in
+     * its binary form (the rest of the body).
+     */
+    public static PacketFsControlUnit hello(ByteBufAllocator alloc, int role, byte[] fingerprint, long poolSize,
+                                            byte[] geometry) {
+        if (fingerprint.length != FINGERPRINT_LENGTH) {
+            throw new IllegalArgumentException("fingerprint of " + fingerprint.length + " bytes (expected 32)");
+        }
+        ByteBuf b = alloc.buffer(4 + FINGERPRINT_LENGTH + 8 + geometry.length);
+        b.writeByte(SESSION_VERSION).writeByte(role).writeShort(0).writeBytes(fingerprint).writeLong(poolSize)
+                .writeBytes(geometry);
+        return new PacketFsControlUnit(PacketFsControlUnit.HELLO, b);
+    }
+
+    /** Parses a HELLO body. */
+    public static Hello parseHello(ByteBuf body) {
+        int i = body.readerIndex();
+        need(body, 4 + FINGERPRINT_LENGTH + 8, "HELLO");
+        byte[] fp = new byte[FINGERPRINT_LENGTH];
+        body.getBytes(i + 4, fp);
+        int geometryAt = i + 4 + FINGERPRINT_LENGTH + 8;
+        byte[] geometry = new byte[body.writerIndex() - geometryAt];
+        body.getBytes(geometryAt, geometry);
+        return new Hello(body.getUnsignedByte(i), body.getUnsignedByte(i + 1), fp,
+                body.getLong(i + 4 + FINGERPRINT_LENGTH), geometry);
+    }
+
+    /** FILE: u64 size, u16 name length, UTF-8 name (at most 1,024 bytes). */
+    public static PacketFsControlUnit file(ByteBufAllocator alloc, long size, String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        if (n.length > MAX_NAME_BYTES) {
+            n = Arrays.copyOf(n, MAX_NAME_BYTES);
+        }
+        ByteBuf b = alloc.buffer(8 + 2 + n.length);
+        b.writeLong(size).writeShort(n.length).writeBytes(n);
+        return new PacketFsControlUnit(PacketFsControlUnit.FILE, b);
+    }
+
+    /** Parses a FILE body. */
+    public static FileInfo parseFile(ByteBuf body) {
+        int i = body.readerIndex();
+        need(body, 8 + 2, "FILE");
+        int nameLength = body.getUnsignedShort(i + 8);
+        need(body, 10 + nameLength, "FILE");
+        return new FileInfo(body.getLong(i), body.toString(i + 10, nameLength, StandardCharsets.UTF_8));
+    }
+
+    /** SYNC_ACK: u16 window id. */
+    public static PacketFsControlUnit syncAck(ByteBufAllocator alloc, int windowId) {
+        return new PacketFsControlUnit(PacketFsControlUnit.SYNC_ACK, alloc.buffer(2).writeShort(windowId));
+    }
+
+    /** Parses a SYNC_ACK body: the window id. */
+    public static int parseSyncAck(ByteBuf body) {
+        need(body, 2, "SYNC_ACK");
+        return body.getUnsignedShort(body.readerIndex());
+    }
+
+    /** END: u64 file bytes sent, u64 references sent, 32-byte SHA-256 of the file. */
+    public static PacketFsControlUnit end(ByteBufAllocator alloc, long bytes, long refs, byte[] sha256) {
+        if (sha256.length != 32) {
+            throw new IllegalArgumentException("SHA-256 of " + sha256.length + " bytes (expected 32)");
+        }
+        return new PacketFsControlUnit(PacketFsControlUnit.END, alloc.buffer(48).writeLong(bytes).writeLong(refs)
+                .writeBytes(sha256));
+    }
+
+    /** Parses an END body. */
+    public static End parseEnd(ByteBuf body) {
+        need(body, 48, "END");
+        int i = body.readerIndex();
+        byte[] sha = new byte[32];
+        body.getBytes(i + 16, sha);
+        return new End(body.getLong(i), body.getLong(i + 8), sha);
+    }
+
+    /** CLOSE: u8 code, UTF-8 message (the rest of the body, at most 1,024 bytes). */
+    public static PacketFsControlUnit close(ByteBufAllocator alloc, int code, String message) {
+        byte[] m = message.getBytes(StandardCharsets.UTF_8);
+        if (m.length > MAX_NAME_BYTES) {
+            m = Arrays.copyOf(m, MAX_NAME_BYTES);
+        }
+        return new PacketFsControlUnit(PacketFsControlUnit.CLOSE, alloc.buffer(1 + m.length).writeByte(code)
+                .writeBytes(m));
+    }
+
+    /** Parses a CLOSE body. */
+    public static Close parseClose(ByteBuf body) {
+        need(body, 1, "CLOSE");
+        int i = body.readerIndex();
+        return new Close(body.getUnsignedByte(i), body.toString(i + 1, body.readableBytes() - 1,
+                StandardCharsets.UTF_8));
+    }
+
+    private static void need(ByteBuf body, int n, String unit) {
+        if (body.readableBytes() < n) {
+            throw new PacketFsException(PacketFsException.Reason.TRUNCATED, unit + " body of "
+                    + body.readableBytes() + " bytes, at least " + n + " expected");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.packetfs.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.packetfs.codec.PacketFsPoolTestSupport.SMALL;
+import static io.packetfs.codec.PacketFsPoolTestSupport.edit;
+import static io.packetfs.codec.PacketFsPoolTestSupport.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PacketFsPoolEncoderHandler} and {@link PacketFsPoolDecoderHandler} in the full pipelines (SYNC inserter,
+ * tier encoder; tier decoder, CRC checker, window validator): bytes in, the same bytes out, every buffer released;
+ * {@link PacketFsPoolWireMeter} counts exactly the frame bytes the real encoder produces.
+ */
+class PacketFsPoolHandlerTest {
+
+    static PacketFsPool pool;
+    static PacketFsPoolIndex index;
+
+    @BeforeAll
+    static void setUp() {
+        pool = PacketFsPool.synthetic(200_000, 77, SMALL);
+        index = PacketFsPoolIndex.build(pool);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        pool.close();
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @ValueSource(longs = {1, 2, 3})
+    void bytesCrossThePipelinesAndTheMeterMatchesTheFrames(long seed) {
+        PacketFsConfig config = PacketFsConfig.builder().windowPow2(10).build();
+        byte[] in = edit(slice(pool, 3 + seed, 150_000), seed, 25, 50);
+
+        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index));
+        PacketFsSyncInserter inserter = new PacketFsSyncInserter(config);
+        EmbeddedChannel tx = new EmbeddedChannel(new PacketFsTierEncoder(config), inserter, encoder);
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ChannelFuture> writes = new ArrayList<>();
+        List<ByteBuf> inputs = new ArrayList<>();
+        for (int at = 0; at < in.length; ) {
+            int n = Math.min(in.length - at, 1 + r.nextInt(20_000));
+            ByteBuf chunk = Unpooled.copiedBuffer(in, at, n);
+            inputs.add(chunk);
+            writes.add(tx.write(chunk));
+            at += n;
+        }
+        writes.add(tx.write(PacketFsCloseWindow.INSTANCE));
+        tx.flush();
+        for (ChannelFuture f : writes) {
+            assertTrue(f.isSuccess(), String.valueOf(f.cause()));
+        }
+        for (ByteBuf b : inputs) {
+            assertEquals(0, b.refCnt());
+        }
+        List<ByteBuf> frames = PacketFsTierEncoderTest.drain(tx);
+        assertFalse(tx.finish());
+
+        // the same input through the encoder core and the meter gives the same number of wire bytes
+        PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(config);
+        PacketFsPoolEncoder core = new PacketFsPoolEncoder(pool, index);
+        ByteBuf whole = Unpooled.wrappedBuffer(in);
+        core.encode(whole, meter);
+        core.finish(meter);
+        meter.closeWindow();
+        whole.release();
+        long wire = 0;
+        for (ByteBuf f : frames) {
+            wire += f.readableBytes();
+        }
+        assertEquals(meter.wireBytes(), wire, meter.toString());
+        assertEquals(meter.frames(), frames.size());
+        assertEquals(meter.syncs(), inserter.syncsEmitted());
+
+        PacketFsPoolDecoderHandler decoder = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool));
+        Collector sink = new Collector();
+        PacketFsSyncValidator validator = new PacketFsSyncValidator(config);
+        EmbeddedChannel rx = new EmbeddedChannel(new PacketFsTierDecoder(config), new PacketFsCrcWindowChecker(),
+                validator, decoder, sink);
+        for (ByteBuf f : frames) {
+            rx.writeInbound(f);
+            assertEquals(0, f.refCnt());
+        }
+        assertThat(sink.errors).isEmpty();
+        assertArrayEquals(in, sink.bytes.toByteArray());
+        assertEquals(inserter.syncsEmitted(), sink.syncs);
+        assertEquals(inserter.syncsEmitted(), validator.windowsValid());
+        assertNull(rx.readInbound());
+        assertFalse(rx.finish());
+    }
+
+    @Test
+    void anOutOfPoolRunIsReportedAndTheNextRunDecodes() {
+        PacketFsPoolDecoderHandler decoder = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool));
+        Collector sink = new Collector();
+        EmbeddedChannel rx = new EmbeddedChannel(decoder, sink);
+        PacketFsRefs bad = PacketFsRefs.pack(rx.alloc(), PacketFsTier.L3, new int[] {1, 1 << 20}, 0, 2);
+        rx.writeInbound(bad);
+        assertEquals(0, bad.refCnt());
+        assertThat(sink.errors).singleElement().isInstanceOf(PacketFsPoolException.class);
+        assertEquals(1, decoder.errors());
+        assertEquals(1, decoder.decoder().refsRejected());
+        assertEquals(0, sink.bytes.size());
+        PacketFsRefs good = PacketFsRefs.pack(rx.alloc(), PacketFsTier.L3, new int[] {1}, 0, 1);
+        rx.writeInbound(good);
+        assertArrayEquals(slice(pool, 128, 128), sink.bytes.toByteArray());
+        rx.writeInbound(PacketFsSync.withCrc(3, 0x1234));
+        assertEquals(1, sink.syncs);
+        assertFalse(rx.finish());
+    }
+
+    @Test
+    void otherOutboundMessagesPassAndTheCarryWaitsForCloseWindow() {
+        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index));
+        EmbeddedChannel tx = new EmbeddedChannel(encoder);
+        ByteBuf small = Unpooled.copiedBuffer(slice(pool, 0, 100)); // below one L3 unit: carried
+        assertTrue(tx.writeOutbound(small.retain()) || true);
+        assertEquals(1, small.refCnt());
+        small.release();
+        assertNull(tx.readOutbound());
+        tx.writeOutbound("other");
+        assertEquals("other", tx.readOutbound());
+        tx.writeOutbound(PacketFsCloseWindow.INSTANCE);
+        PacketFsRefs run = tx.readOutbound();
+        assertEquals(PacketFsTier.L2, run.tier());
+        assertEquals(6, run.count()); // 96 bytes as 6 L2 units of 16, then 4 literals
+        run.release();
+        PacketFsRefs lits = tx.readOutbound();
+        assertEquals(PacketFsTier.L1, lits.tier());
+        assertEquals(4, lits.count());
+        lits.release();
+        assertEquals(PacketFsCloseWindow.INSTANCE, tx.readOutbound());
+        assertFalse(tx.finish());
+    }
+
+    /** Collects decoded bytes and SYNC units; releases everything. */
+    static final class Collector extends ChannelInboundHandlerAdapter {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final List<Throwable> errors = new ArrayList<>();
+        int syncs;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf) {
+                ByteBuf b = (ByteBuf) msg;
+                byte[] a = new byte[b.readableBytes()];
+                b.readBytes(a);
+                bytes.writeBytes(a);
+            } else if (msg instanceof PacketFsSync) {
+                syncs++;
+            }
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.add(cause);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.packetfs.examples;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.packetfs.codec.PacketFsControlUnit;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsSync;
+import io.packetfs.codec.PacketFsTransferUnits;
+import me.tongfei.progressbar.ProgressBar;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The receiving side of a file transfer (docs/PROTOCOL.md section 8), at the top of a pipeline whose pool decoder
+ * turns references back into bytes. Answers HELLO when the pools match (CLOSE with POOL_MISMATCH otherwise),
+ * writes the file to a temporary name next to the output, acknowledges every verified window, and at END checks
+ * the size and SHA-256 before renaming the file into place. Any integrity error (CRC, lost window, reference
+ * outside the pool, SHA-256) stops the transfer on both sides and deletes the temporary file: a partial file never
+ * looks complete.
+ */
+final class FileReceiver extends ChannelInboundHandlerAdapter {
+
+    final CompletableFuture<TransferResult> done = new CompletableFuture<>();
+    private final PacketFsPool pool;
+    private final Path output;
+    private final WireMeter meter;
+    private final boolean progress;
+    private boolean handshaken;
+    private PacketFsTransferUnits.FileInfo info;
+    private Path temp;
+    private FileChannel file;
+    private MessageDigest sha;
+    private long written;
+    private long start;
+    private ProgressBar bar;
+    private ChannelHandlerContext ctx;
+
+    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress) {
+        this.pool = pool;
+        this.output = output;
+        this.meter = meter;
+        this.progress = progress;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (done.isDone()) {
+                return;
+            }
+            if (msg instanceof ByteBuf) {
+                onData((ByteBuf) msg);
+            } else if (msg instanceof PacketFsSync) {
+                PacketFsSync s = (PacketFsSync) msg;
+                if (s.status() != PacketFsSync.CrcStatus.MISMATCH) {
+                    ctx.writeAndFlush(PacketFsTransferUnits.syncAck(ctx.alloc(), s.windowId()), ctx.voidPromise());
+                }
+            } else if (msg instanceof PacketFsControlUnit) {
+                onControl((PacketFsControlUnit) msg);
+            }
+        } catch (IOException e) {
+            stop(PacketFsTransferUnits.CLOSE_IO, "cannot write " + output + ": " + e.getMessage());
+        } catch (PacketFsException e) {
+            stop(PacketFsTransferUnits.CLOSE_PROTOCOL, e.getMessage());
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onData(ByteBuf data) throws IOException {
+        if (file == null) {
+            stop(PacketFsTransferUnits.CLOSE_PROTOCOL, "data arrived before FILE");
+            return;
+        }
+        int n = data.readableBytes();
+        if (written + n > info.size()) {
+            stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "more data than the announced " + info.size() + " bytes");
+            return;
+        }
+        if (data.hasArray()) {
+            sha.update(data.array(), data.arrayOffset() + data.readerIndex(), n);
+        } else {
+            sha.update(data.nioBuffer());
+        }
+        while (data.isReadable()) {
+            data.readBytes(file, written + (n - data.readableBytes()), data.readableBytes());
+        }
+        written += n;
+        if (bar != null) {
+            bar.stepTo(written);
+        }
+    }
+
+    private void onControl(PacketFsControlUnit unit) throws IOException {
+        switch (unit.opcode()) {
+            case PacketFsControlUnit.HELLO: {
+                PacketFsTransferUnits.Hello h = PacketFsTransferUnits.parseHello(unit.content());
+                if (h.role() != PacketFsTransferUnits.ROLE_SENDER) {
+                    return;
+                }
+                if (!Arrays.equals(h.fingerprint(), pool.fingerprint()) || h.poolSize() != pool.size()) {
+                    stop(PacketFsTransferUnits.CLOSE_POOL_MISMATCH, "pool mismatch: this receiver holds pool "
+                            + pool.fingerprintHex() + " (" + pool.size() + " bytes), the sender "
+                            + FileSender.hex(h.fingerprint()) + " (" + h.poolSize() + " bytes); both sides must"
+                            + " use the same pool file and geometry");
+                    return;
+                }
+                handshaken = true;
+                ctx.writeAndFlush(PacketFsTransferUnits.hello(ctx.alloc(), PacketFsTransferUnits.ROLE_RECEIVER,
+                        pool.fingerprint(), pool.size(), FileSender.geometryBytes(pool)), ctx.voidPromise());
+                break;
+            }
+            case PacketFsControlUnit.FILE: {
+                if (!handshaken || info != null) {
+                    return; // a duplicate FILE, or one before HELLO: ignore
+                }
+                info = PacketFsTransferUnits.parseFile(unit.content());
+                Path dir = output.toAbsolutePath().getParent();
+                temp = Files.createTempFile(dir, "." + output.getFileName() + ".", ".part");
+                file = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                try {
+                    sha = MessageDigest.getInstance("SHA-256");
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+                start = System.nanoTime();
+                if (progress) {
+                    bar = new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("recv")
+                            .setInitialMax(info.size()).setUnit("MiB", 1 << 20).setUpdateIntervalMillis(250)
+                            .showSpeed().build();
+                }
+                break;
+            }
+            case PacketFsControlUnit.END: {
+                if (info == null) {
+                    stop(PacketFsTransferUnits.CLOSE_PROTOCOL, "END before FILE");
+                    return;
+                }
+                PacketFsTransferUnits.End end = PacketFsTransferUnits.parseEnd(unit.content());
+                if (written != info.size() || end.bytes() != info.size()) {
+                    stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "received " + written + " bytes, the sender sent "
+                            + end.bytes() + " of " + info.size() + ": data was lost");
+                    return;
+                }
+                byte[] digest = sha.digest();
+                if (!Arrays.equals(digest, end.sha256())) {
+                    stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "SHA-256 mismatch: received "
+                            + FileSender.hex(digest) + ", sender " + FileSender.hex(end.sha256()));
+                    return;
+                }
+                file.force(false);
+                file.close();
+                file = null;
+                Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
+                ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), PacketFsTransferUnits.CLOSE_OK, message));
+                complete(true, "wrote " + output + ": " + message);
+                break;
+            }
+            case PacketFsControlUnit.CLOSE: {
+                PacketFsTransferUnits.Close c = PacketFsTransferUnits.parseClose(unit.content());
+                abandon("sender stopped the transfer: " + c.message());
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof PacketFsException) {
+            stop(PacketFsTransferUnits.CLOSE_INTEGRITY, cause.getMessage());
+        } else {
+            stop(PacketFsTransferUnits.CLOSE_PROTOCOL, String.valueOf(cause));
+        }
+    }
+
+    /** Tells the sender why, and ends with an error. */
+    private void stop(int code, String why) {
+        if (done.isDone()) {
+            return;
+        }
+        ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), code, why));
+        abandon(why);
+    }
+
+    /** Gives up from the receiver's side (Ctrl-C, timeouts): the same as a failed transfer. */
+    void abort(String why) {
+        ctx.executor().execute(() -> stop(PacketFsTransferUnits.CLOSE_ABORTED, why));
+    }
+
+    private void abandon(String why) {
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // deleted next
+            }
+            file = null;
+        }
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // best effort: the name marks it as partial anyway
+            }
+        }
+        complete(false, why);
+    }
+
+    private void complete(boolean ok, String message) {
+        if (bar != null) {
+            bar.close();
+        }
+        TransferResult r = new TransferResult();
+        r.ok = ok;
+        r.message = message;
+        r.fileBytes = written;
+        r.wireBytes = meter.bytesIn;
+        r.frames = meter.framesIn;
+        r.seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
+        done.complete(r);
+    }
+}

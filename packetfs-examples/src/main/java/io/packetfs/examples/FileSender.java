@@ -1,0 +1,269 @@
+package io.packetfs.examples;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.PacketFsCloseWindow;
+import io.packetfs.codec.PacketFsControlUnit;
+import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsSyncInserter;
+import io.packetfs.codec.PacketFsTierEncoder;
+import io.packetfs.codec.PacketFsTransferUnits;
+import me.tongfei.progressbar.ProgressBar;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sending side of a file transfer (docs/PROTOCOL.md section 8), at the top of a pipeline whose pool encoder
+ * turns the file's bytes into references. HELLO until the receiver answers with the same pool; FILE; the file in
+ * chunks, never more than {@link #MAX_WINDOWS_IN_FLIGHT} windows ahead of the receiver's SYNC_ACKs (flow control);
+ * END with the SHA-256; then it waits for the receiver's CLOSE, which carries the verdict.
+ */
+final class FileSender extends ChannelInboundHandlerAdapter {
+
+    /** Windows sent but not yet acknowledged, at most. */
+    static final int MAX_WINDOWS_IN_FLIGHT = 16;
+    private static final int CHUNK = 256 * 1024;
+    private static final long HELLO_INTERVAL_MILLIS = 250;
+
+    private enum State { HANDSHAKE, SENDING, ENDING, DONE }
+
+    final CompletableFuture<TransferResult> done = new CompletableFuture<>();
+    private final PacketFsPool pool;
+    private final Path input;
+    private final long timeoutNanos;
+    private final WireMeter meter;
+    private final boolean progress;
+    private State state = State.HANDSHAKE;
+    private Channel channel;
+    private FileChannel file;
+    private long fileSize;
+    private long sent;
+    private long acked;
+    private long lastHeard;
+    private long start;
+    private MessageDigest sha;
+    private ScheduledFuture<?> ticker;
+    private ProgressBar bar;
+
+    FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress) {
+        this.pool = pool;
+        this.input = input;
+        this.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        this.meter = meter;
+        this.progress = progress;
+    }
+
+    /** Opens the file and starts the handshake; call on the channel's event loop. */
+    void start(Channel ch) {
+        channel = ch;
+        try {
+            file = FileChannel.open(input, StandardOpenOption.READ);
+            fileSize = file.size();
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (IOException | NoSuchAlgorithmException e) {
+            fail("cannot read " + input + ": " + e.getMessage());
+            return;
+        }
+        start = System.nanoTime();
+        lastHeard = start;
+        sendHello();
+        ticker = ch.eventLoop().scheduleAtFixedRate(this::tick, HELLO_INTERVAL_MILLIS, HELLO_INTERVAL_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void sendHello() {
+        channel.writeAndFlush(PacketFsTransferUnits.hello(channel.alloc(), PacketFsTransferUnits.ROLE_SENDER,
+                pool.fingerprint(), pool.size(), geometryBytes(pool)), channel.voidPromise());
+    }
+
+    static byte[] geometryBytes(PacketFsPool pool) {
+        ByteBuf b = io.netty.buffer.Unpooled.buffer();
+        try {
+            pool.geometry().writeTo(b);
+            return io.netty.buffer.ByteBufUtil.getBytes(b);
+        } finally {
+            b.release();
+        }
+    }
+
+    private void tick() {
+        if (state == State.DONE) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastHeard > timeoutNanos) {
+            fail(state == State.HANDSHAKE
+                    ? "no receiver answered within " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
+                    + " s: is 'packetfs recv' running on the same transport, with the same pool?"
+                    : "the receiver stopped answering for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
+                    + " s (lost frames or a stopped receiver); the transfer is incomplete");
+            return;
+        }
+        if (state == State.HANDSHAKE) {
+            sendHello();
+        }
+        if (bar != null) {
+            bar.stepTo(sent);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof PacketFsControlUnit) {
+                lastHeard = System.nanoTime();
+                onControl((PacketFsControlUnit) msg);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onControl(PacketFsControlUnit unit) {
+        switch (unit.opcode()) {
+            case PacketFsControlUnit.HELLO: {
+                PacketFsTransferUnits.Hello h = PacketFsTransferUnits.parseHello(unit.content());
+                if (state != State.HANDSHAKE || h.role() != PacketFsTransferUnits.ROLE_RECEIVER) {
+                    return; // a late duplicate answer
+                }
+                if (!java.util.Arrays.equals(h.fingerprint(), pool.fingerprint()) || h.poolSize() != pool.size()) {
+                    String why = "pool mismatch: this sender holds pool " + pool.fingerprintHex() + " ("
+                            + pool.size() + " bytes), the receiver " + hex(h.fingerprint()) + " (" + h.poolSize()
+                            + " bytes); both sides must use the same pool file and geometry";
+                    channel.writeAndFlush(PacketFsTransferUnits.close(channel.alloc(),
+                            PacketFsTransferUnits.CLOSE_POOL_MISMATCH, why), channel.voidPromise());
+                    fail(why);
+                    return;
+                }
+                state = State.SENDING;
+                if (progress) {
+                    bar = new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("send")
+                            .setInitialMax(fileSize).setUnit("MiB", 1 << 20).setUpdateIntervalMillis(250)
+                            .showSpeed().build();
+                }
+                channel.write(PacketFsTransferUnits.file(channel.alloc(), fileSize,
+                        input.getFileName().toString()), channel.voidPromise());
+                pump();
+                break;
+            }
+            case PacketFsControlUnit.SYNC_ACK:
+                acked++;
+                if (state == State.SENDING) {
+                    pump();
+                }
+                break;
+            case PacketFsControlUnit.CLOSE: {
+                PacketFsTransferUnits.Close c = PacketFsTransferUnits.parseClose(unit.content());
+                if (c.code() == PacketFsTransferUnits.CLOSE_OK && state == State.ENDING) {
+                    finish(true, "receiver verified the file: " + c.message());
+                } else {
+                    fail("receiver stopped the transfer: " + c.message());
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    /** Sends file chunks while the receiver is at most MAX_WINDOWS_IN_FLIGHT windows behind. */
+    private void pump() {
+        PacketFsSyncInserter inserter = (PacketFsSyncInserter) channel.pipeline().get(PacketFsPipelines.SYNC_INSERTER);
+        try {
+            while (state == State.SENDING && inserter.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT) {
+                ByteBuf chunk = channel.alloc().heapBuffer(CHUNK);
+                int n;
+                try {
+                    n = chunk.writeBytes(file, sent, CHUNK);
+                } catch (IOException e) {
+                    chunk.release();
+                    throw e;
+                }
+                if (n <= 0) {
+                    chunk.release();
+                    endOfFile();
+                    break;
+                }
+                sha.update(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), n);
+                sent += n;
+                channel.write(chunk, channel.voidPromise());
+            }
+            channel.flush();
+        } catch (IOException e) {
+            fail("cannot read " + input + ": " + e.getMessage());
+        }
+    }
+
+    private void endOfFile() {
+        state = State.ENDING;
+        channel.write(PacketFsCloseWindow.INSTANCE, channel.voidPromise());
+        PacketFsTierEncoder encoder = (PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER);
+        long refs = encoder.refsEncoded();
+        channel.write(PacketFsTransferUnits.end(channel.alloc(), sent, refs, sha.digest()), channel.voidPromise());
+    }
+
+    private void finish(boolean ok, String message) {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        if (bar != null) {
+            bar.stepTo(sent);
+            bar.close();
+        }
+        try {
+            if (file != null) {
+                file.close();
+            }
+        } catch (IOException ignored) {
+            // read-only file: nothing to lose
+        }
+        TransferResult r = new TransferResult();
+        r.ok = ok;
+        r.message = message;
+        r.fileBytes = sent;
+        r.wireBytes = meter.bytesOut;
+        r.frames = meter.framesOut;
+        r.refs = ((PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER)).refsEncoded();
+        r.seconds = (System.nanoTime() - start) / 1e9;
+        done.complete(r);
+    }
+
+    private void fail(String message) {
+        finish(false, message);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail("transfer failed: " + cause.getMessage());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail("the channel closed before the transfer ended");
+        ctx.fireChannelInactive();
+    }
+
+    static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) {
+            sb.append(String.format("%02x", x));
+        }
+        return sb.toString();
+    }
+}

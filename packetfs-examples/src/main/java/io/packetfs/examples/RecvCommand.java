@@ -1,0 +1,76 @@
+package io.packetfs.examples;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.transport.PacketFsEndpoint;
+import io.packetfs.transport.PacketFsTransports;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** {@code ./packetfs recv --pool FILE (--udp HOST:PORT | --l2 IFACE) --out OUTPUT}: receives one file and exits. */
+@Command(name = "recv", mixinStandardHelpOptions = true,
+        description = {"Receives one file from 'packetfs send' (HOST:PORT is where it listens) and exits.",
+                "The file is written to a temporary name and renamed to OUTPUT only after its SHA-256 verifies."})
+final class RecvCommand implements Callable<Integer> {
+
+    @Option(names = "--pool", required = true, paramLabel = "FILE", description = "The pool both sides hold.")
+    Path poolFile;
+
+    @Mixin
+    TransportOptions transport;
+
+    @Option(names = "--out", required = true, paramLabel = "OUTPUT", description = "Where the file goes.")
+    Path output;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    /** Completes with the bound channel once listening (tests use it instead of sleeping). */
+    final CompletableFuture<Channel> ready = new CompletableFuture<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PacketFsEndpoint endpoint = transport.endpoint();
+        try (PacketFsPool pool = Transfers.openPool(poolFile)) {
+            TransferResult r = receive(pool, endpoint, output, !noProgress, ready);
+            System.out.println(r.summary("recv"));
+            return r.ok ? 0 : 1;
+        }
+    }
+
+    static TransferResult receive(PacketFsPool pool, PacketFsEndpoint endpoint, Path output, boolean progress,
+                                  CompletableFuture<Channel> ready) throws Exception {
+        EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
+        try {
+            WireMeter meter = new WireMeter();
+            FileReceiver receiver = new FileReceiver(pool, output, meter, progress);
+            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
+                    Transfers.receiver(pool, meter, receiver), Transfers.CONFIG.maxFrameLength()).sync().channel();
+            Thread hook = new Thread(() -> receiver.abort("the receiver was interrupted"));
+            Runtime.getRuntime().addShutdownHook(hook);
+            ready.complete(ch);
+            try {
+                TransferResult r = receiver.done.get();
+                // let the CLOSE unit reach the sender before the socket goes away
+                ch.eventLoop().submit(() -> ch.flush()).sync();
+                ch.close().sync();
+                return r;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}

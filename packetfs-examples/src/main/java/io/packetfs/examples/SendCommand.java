@@ -1,0 +1,72 @@
+package io.packetfs.examples;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.transport.PacketFsEndpoint;
+import io.packetfs.transport.PacketFsTransports;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** {@code ./packetfs send --pool FILE (--udp HOST:PORT | --l2 IFACE [--peer MAC]) INPUT}. */
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = {"Sends INPUT to a 'packetfs recv' that holds the same pool, as references into the pool.",
+                "Prints a summary; exits non-zero with the reason if the receiver does not verify the file."})
+final class SendCommand implements Callable<Integer> {
+
+    @Option(names = "--pool", required = true, paramLabel = "FILE", description = "The pool both sides hold.")
+    Path poolFile;
+
+    @Mixin
+    TransportOptions transport;
+
+    @Parameters(paramLabel = "INPUT", description = "The file to send.")
+    Path input;
+
+    @Option(names = "--timeout", defaultValue = "10",
+            description = "Seconds without an answer from the receiver before giving up (default ${DEFAULT-VALUE}).")
+    int timeout;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(input)) {
+            throw new IllegalArgumentException("input " + input + " is not a readable file");
+        }
+        PacketFsEndpoint endpoint = transport.endpoint();
+        try (PacketFsPool pool = Transfers.openPool(poolFile)) {
+            PacketFsPoolIndex index = Transfers.index(pool, poolFile);
+            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress);
+            System.out.println(r.summary("send"));
+            return r.ok ? 0 : 1;
+        }
+    }
+
+    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+                               int timeout, boolean progress) throws Exception {
+        EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
+        try {
+            WireMeter meter = new WireMeter();
+            FileSender sender = new FileSender(pool, input, timeout, meter, progress);
+            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
+                    Transfers.sender(pool, index, meter, sender), Transfers.CONFIG.maxFrameLength())
+                    .sync().channel();
+            ch.eventLoop().execute(() -> sender.start(ch));
+            TransferResult r = sender.done.get();
+            ch.close().sync();
+            return r;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}

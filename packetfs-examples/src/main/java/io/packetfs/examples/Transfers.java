@@ -1,0 +1,107 @@
+package io.packetfs.examples;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolDecoder;
+import io.packetfs.codec.PacketFsPoolDecoderHandler;
+import io.packetfs.codec.PacketFsPoolEncoder;
+import io.packetfs.codec.PacketFsPoolEncoderHandler;
+import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.PacketFsPoolIndex;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The pipelines of a file transfer, and pool opening, shared by send, recv and demo. */
+final class Transfers {
+
+    /** Frames of at most 1,500 bytes, windows of 65,536 references, CRC on: fits every Ethernet MTU. */
+    static final PacketFsConfig CONFIG = PacketFsConfig.DEFAULT;
+
+    private Transfers() {
+    }
+
+    /** Opens a pool file with the default geometry; a clear error when it is missing. */
+    static PacketFsPool openPool(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("pool file " + file + " does not exist; create one with "
+                    + "'packetfs pool create --size SIZE FILE' and copy it to both hosts");
+        }
+        return PacketFsPool.open(file, PacketFsPoolGeometry.DEFAULT);
+    }
+
+    /** The index of a pool file, cached next to it ({@code FILE.pfsidx}). */
+    static PacketFsPoolIndex index(PacketFsPool pool, Path poolFile) throws IOException {
+        return poolFile == null ? PacketFsPoolIndex.build(pool)
+                : PacketFsPoolIndex.loadOrBuild(pool, poolFile.resolveSibling(poolFile.getFileName() + ".pfsidx"));
+    }
+
+    static ChannelInitializer<Channel> sender(PacketFsPool pool, PacketFsPoolIndex index, WireMeter meter,
+                                              FileSender sender) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(meter);
+                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
+                ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
+                ch.pipeline().addLast(sender);
+            }
+        };
+    }
+
+    static ChannelInitializer<Channel> receiver(PacketFsPool pool, WireMeter meter, FileReceiver receiver) {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(meter);
+                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
+                ch.pipeline().addLast(receiver);
+            }
+        };
+    }
+
+    /** Copies {@code len} pool bytes from {@code offset} into {@code dst} at {@code off} (tools and tests). */
+    static void read(PacketFsPool pool, long offset, byte[] dst, int off, int len) {
+        byte[] tmp = new byte[len];
+        pool.getBytes(offset, tmp);
+        System.arraycopy(tmp, 0, dst, off, len);
+    }
+
+    /** Parses sizes like 64M, 1G, 4096, 512K (binary units). */
+    static long parseSize(String text) {
+        String t = text.trim().toUpperCase();
+        long unit = 1;
+        if (t.endsWith("IB")) {
+            t = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("B")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        if (t.endsWith("K")) {
+            unit = 1L << 10;
+        } else if (t.endsWith("M")) {
+            unit = 1L << 20;
+        } else if (t.endsWith("G")) {
+            unit = 1L << 30;
+        } else if (t.endsWith("T")) {
+            unit = 1L << 40;
+        }
+        if (unit != 1) {
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long v = Long.parseLong(t.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(v, unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a size (examples: 4096, 512K, 64M, 2G)");
+        }
+    }
+}
