@@ -152,7 +152,7 @@ class PacketFsPoolCodecTest {
             assertThat(s).isTrue();
         }
         assertThat(PacketFsPoolGeometry.DEFAULT.l1Table()).isNotEqualTo(t);
-        // the first bytes of the default (key 0) table, as docs/pool-section.md states them
+        // the first bytes of the default (key 0) table, as docs/PROTOCOL.md section 8.1 states them
         assertArrayEquals(new byte[] {0x79, 0x78, 0x7B, 0x7A, 0x7D, 0x7C, 0x7F, 0x7E},
                 Arrays.copyOf(PacketFsPoolGeometry.DEFAULT.l1Table(), 8));
     }
