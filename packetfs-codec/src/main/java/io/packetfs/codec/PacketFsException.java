@@ -30,7 +30,9 @@ public class PacketFsException extends DecoderException {
         /** A SYNC unit for a window that was already closed arrived again. */
         DUPLICATE_WINDOW,
         /** More references arrived than a window holds, so its SYNC unit was lost. */
-        WINDOW_OVERFLOW
+        WINDOW_OVERFLOW,
+        /** A reference names a unit outside the receiver's pool. */
+        REF_OUT_OF_POOL
     }
 
     private final Reason reason;

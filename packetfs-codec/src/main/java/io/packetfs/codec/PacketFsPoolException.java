@@ -4,10 +4,8 @@ package io.packetfs.codec;
  * A reference names a unit outside the pool: the peers hold different pools or geometries (the HELLO fingerprint
  * should have caught that) or the reference was corrupted before its window's CRC was checked. The decoder never
  * reads outside the pool; it counts the run's bad references and appends nothing for the run.
- *
- * <p>{@link PacketFsException.Reason} has no pool member yet, so {@link #reason()} is
- * {@link PacketFsException.Reason#CONFIG_MISMATCH}; the message starts with {@code OUT_OF_POOL} and names the tier,
- * the reference and the pool's limit.
+ * Its reason is {@link PacketFsException.Reason#REF_OUT_OF_POOL}; the message names the tier, the reference and the
+ * pool's limit.
  */
 public final class PacketFsPoolException extends PacketFsException {
 
@@ -21,12 +19,12 @@ public final class PacketFsPoolException extends PacketFsException {
 
     /** {@code ref} of {@code tier} is not below {@code limit}; {@code rejected} bad references in its run. */
     public PacketFsPoolException(PacketFsTier tier, long ref, long limit, int rejected) {
-        super(Reason.CONFIG_MISMATCH, "");
+        super(Reason.REF_OUT_OF_POOL, "");
         this.tier = tier;
         this.ref = ref;
         this.limit = limit;
         this.rejected = rejected;
-        this.text = "OUT_OF_POOL: " + tier + " reference " + ref + " is outside the pool, which has " + limit + " "
+        this.text = "REF_OUT_OF_POOL: " + tier + " reference " + ref + " is outside the pool, which has " + limit + " "
                 + tier + " units (references 0.." + (limit - 1) + "); " + rejected
                 + " bad reference(s) in the run, run dropped";
     }

@@ -168,7 +168,8 @@ class PacketFsPoolCodecTest {
             assertEquals(pool.l3Units(), e.ref());
             assertEquals(pool.l3Units(), e.limit());
             assertEquals(2, e.rejected());
-            assertThat(e.getMessage()).contains("OUT_OF_POOL", "L3", "2048", "0..2047");
+            assertEquals(PacketFsException.Reason.REF_OUT_OF_POOL, e.reason());
+            assertThat(e.getMessage()).contains("REF_OUT_OF_POOL", "L3", "2048", "0..2047");
         });
         bad3.release();
         assertEquals(0, out.readableBytes());
