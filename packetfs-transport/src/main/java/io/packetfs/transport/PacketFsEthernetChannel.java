@@ -55,8 +55,12 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_S
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_LENGTH;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TPACKET_STATS_PACKETS_OFFSET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_LEN_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_MAC_OFFSET;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_SNAPLEN_OFFSET;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_AVAILABLE;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_KERNEL;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_SEND_REQUEST;
+import static io.packetfs.transport.internal.PacketFsEthernetConstants.TP_STATUS_USER;
 import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_LENGTH;
 
 /**
@@ -74,10 +78,12 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_
  *
  * <p><b>I/O.</b> The channel registers itself (its unsafe is an {@link EpollIoHandle}) through the public IoHandle API
  * and reads and writes with Netty's native socket calls ({@link LinuxSocket#recvAddress} and
- * {@link LinuxSocket#sendAddress}): no JNA call, no thread and no blocking per frame. When it registers it sets up a
- * PACKET_MMAP TX ring (unless {@link PacketFsEthernetChannelConfig#PACKET_MMAP} is off, or the kernel refuses):
- * outbound frames are then written straight into ring slots shared with the kernel, and one {@code send} per batch
- * transmits them all. Frames bypass the interface's qdisc by default
+ * {@link LinuxSocket#sendAddress}): no JNA call, no thread and no blocking per frame. When it registers it sets up
+ * PACKET_MMAP RX and TX rings (unless {@link PacketFsEthernetChannelConfig#PACKET_MMAP} is off, or the kernel
+ * refuses): outbound frames are then written straight into ring slots shared with the kernel, and one {@code send} per
+ * batch transmits them all; inbound frames are read from the slots the kernel filled (EPOLLIN says some are ready),
+ * each payload copied into a buffer of the channel's allocator and the slot handed back, with no system call per
+ * frame. Frames bypass the interface's qdisc by default
  * ({@link PacketFsEthernetChannelConfig#QDISC_BYPASS}). Frames on the wire:
  * <pre>
  * +-----------------+-----------------+-----------+------------------------------+
@@ -103,8 +109,10 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_
  * saying so and frames flow again once it is back up; when it is deleted or moved to another namespace, the channel
  * reports it and closes.
  *
- * <p><b>No flow control.</b> Layer 2 drops what the receiver cannot take: size {@code SO_RCVBUF} (4 MiB by default;
- * values above {@code net.core.rmem_max} are applied with {@code SO_RCVBUFFORCE}) and watch {@link #kernelDrops()}.
+ * <p><b>No flow control.</b> Layer 2 drops what the receiver cannot take: with the RX ring, what does not fit in its
+ * {@link #rxRingFrames()} slots (4 MiB of ring: 2,624 slots at MTU 1500); without it, what does not fit in
+ * {@code SO_RCVBUF} (4 MiB by default; values above {@code net.core.rmem_max} are applied with
+ * {@code SO_RCVBUFFORCE}). Watch {@link #kernelDrops()}.
  */
 public final class PacketFsEthernetChannel extends AbstractChannel {
 
@@ -127,6 +135,12 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
     private static final int TX_RING_BYTES = 1024 * 1024;
     /** Frames written into the TX ring per {@code send}. */
     private static final int TX_BATCH = 128;
+    /**
+     * Bytes of RX ring (PACKET_MMAP): 64 blocks of 64 KiB, each holding 41 slots of 1,584 bytes at MTU 1500 (66 bytes
+     * of tpacket2_hdr, sockaddr_ll and padding before the frame, MTU + 18 bytes of frame, rounded up to
+     * TPACKET_ALIGNMENT), so 2,624 frames of any size; 448 at MTU 9000. As much memory as the default SO_RCVBUF.
+     */
+    private static final int RX_RING_BYTES = 4 * 1024 * 1024;
 
     private final LinuxSocket socket;
     private final String interfaceName;
@@ -152,6 +166,7 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
     private PacketFsMacAddress lastSource;
     private PacketFsPacketRings rings;
     private PacketFsPacketRing txRing;
+    private PacketFsPacketRing rxRing;
     private final RingWriter ringWriter = new RingWriter();
     /** TX ring: frames marked for sending that the kernel did not take yet (its send buffer was full). */
     private boolean txPending;
@@ -368,6 +383,23 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
         return txRing != null;
     }
 
+    /**
+     * True if inbound frames come from a PACKET_MMAP RX ring, false if from one {@code recv} each (the option was off,
+     * or the kernel refused the ring). Decided when the channel registers.
+     */
+    public boolean isRxRing() {
+        return rxRing != null;
+    }
+
+    /**
+     * The number of slots of the RX ring: at most this many frames wait for the application, the kernel drops the
+     * next ones (counted in {@link #kernelDrops()}). 0 without an RX ring.
+     */
+    public int rxRingFrames() {
+        PacketFsPacketRing rx = rxRing;
+        return rx == null ? 0 : rx.frames();
+    }
+
     /** Frames fired through the pipeline. */
     public long framesReceived() {
         return framesReceived;
@@ -467,6 +499,7 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
             if (r != null) {
                 rings = null;
                 txRing = null;
+                rxRing = null;
                 r.close();
             }
             if (scratch != null) {
@@ -722,18 +755,32 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
         }
     }
 
-    /** Set-up (once, when registering): the TX ring, unless switched off or refused (then the send path is used). */
+    /**
+     * Set-up (once, when registering): the RX and TX rings, unless switched off or refused. If the kernel refuses
+     * both, the TX ring alone is tried (receiving then uses {@code recv}); if it refuses that too, frames take the
+     * {@code send} / {@code recv} paths.
+     */
     private void setUpRings() {
         ringsDecided = true;
         if (!config.isPacketMmap()) {
             return;
         }
+        PacketFsPacketRings opened = openRings(RX_RING_BYTES, TX_RING_BYTES);
+        if (opened == null) {
+            opened = openRings(0, TX_RING_BYTES);
+        }
+        if (opened != null) {
+            rings = opened;
+            rxRing = opened.rx();
+            txRing = opened.tx();
+        }
+    }
+
+    private PacketFsPacketRings openRings(int rxBytes, int txBytes) {
         try {
-            rings = PacketFsPacketRings.open(socket.intValue(), frameCapacity, 0, TX_RING_BYTES);
-            txRing = rings.tx();
+            return PacketFsPacketRings.open(socket.intValue(), frameCapacity, rxBytes, txBytes);
         } catch (PacketFsErrnoException | RuntimeException | LinkageError e) {
-            rings = null;
-            txRing = null;
+            return null;
         }
     }
 
@@ -831,43 +878,96 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
             buf.release();
             return null;
         }
-        PacketFsMacAddress destination = destination(buf);
+        int header = buf.readerIndex();
+        PacketFsMacAddress destination = destination(buf, header);
         if (destination == null) {
             framesIgnored++;
             buf.release();
             return null;
         }
-        PacketFsMacAddress source = lastSource;
-        if (source == null || !equalsAt(buf, SOURCE_OFFSET, source)) {
-            byte[] bytes = new byte[PacketFsMacAddress.LENGTH];
-            buf.getBytes(buf.readerIndex() + SOURCE_OFFSET, bytes);
-            lastSource = source = PacketFsMacAddress.of(bytes);
-        }
+        PacketFsMacAddress source = source(buf, header);
         buf.skipBytes(HEADER_LENGTH);
         return new PacketFsEthernetFrame(destination, source, buf);
     }
 
-    /** The destination if it is this station (own MAC, broadcast, joined group), else null. No allocation. */
-    private PacketFsMacAddress destination(ByteBuf buf) {
-        if (equalsAt(buf, DESTINATION_OFFSET, interfaceMac)) {
-            return interfaceMac;
-        }
-        if ((buf.getByte(buf.readerIndex() + DESTINATION_OFFSET) & 1) == 0) {
+    /**
+     * RX ring: turns the frame in the ring slot at {@code slot} into a frame whose payload is a copy in a buffer of
+     * {@code allocator}, or returns null when the frame is dropped (counted). The slot stays the caller's to hand back.
+     *
+     * <pre>
+     * slot: | tpacket2_hdr (tp_status, tp_len, tp_snaplen, tp_mac...) | ... | Ethernet header | payload | ... |
+     *       ^ slot                                                          ^ slot + tp_mac    ^ + 14
+     *                                                                       |&lt;---- tp_snaplen ----------&gt;|
+     * </pre>
+     */
+    private PacketFsEthernetFrame decodeSlot(PacketFsPacketRing rx, int slot, ByteBufAllocator allocator) {
+        int wireLength = rx.getInt(slot + TP_LEN_OFFSET);
+        int length = rx.getInt(slot + TP_SNAPLEN_OFFSET);
+        int header = slot + rx.getUnsignedShort(slot + TP_MAC_OFFSET);
+        ByteBuf memory = rings.buffer();
+        if (length <= HEADER_LENGTH || wireLength > length || header + length > slot + rx.frameSize()
+                || memory.getUnsignedShort(header + ETHER_TYPE_OFFSET) != ETHER_TYPE) {
+            // No payload, or cut to fit the slot (tp_len > tp_snaplen; the slots are sized so that it cannot happen),
+            // or (impossible once bound) another EtherType.
+            invalidFrames++;
             return null;
         }
-        if (equalsAt(buf, DESTINATION_OFFSET, PacketFsMacAddress.BROADCAST)) {
+        PacketFsMacAddress destination = destination(memory, header);
+        if (destination == null) {
+            framesIgnored++;
+            return null;
+        }
+        PacketFsMacAddress source = source(memory, header);
+        int payloadLength = length - HEADER_LENGTH;
+        ByteBuf payload = allocator.directBuffer(payloadLength);
+        boolean success = false;
+        try {
+            payload.writeBytes(memory, header + HEADER_LENGTH, payloadLength);
+            success = true;
+        } finally {
+            if (!success) {
+                payload.release();
+            }
+        }
+        return new PacketFsEthernetFrame(destination, source, payload);
+    }
+
+    /** The source of the frame whose header starts at {@code header}; allocates only when it changes. */
+    private PacketFsMacAddress source(ByteBuf buf, int header) {
+        PacketFsMacAddress source = lastSource;
+        if (source == null || !equalsAt(buf, header + SOURCE_OFFSET, source)) {
+            byte[] bytes = new byte[PacketFsMacAddress.LENGTH];
+            buf.getBytes(header + SOURCE_OFFSET, bytes);
+            lastSource = source = PacketFsMacAddress.of(bytes);
+        }
+        return source;
+    }
+
+    /**
+     * The destination of the frame whose header starts at {@code header} if it is this station (own MAC, broadcast,
+     * joined group), else null. No allocation.
+     */
+    private PacketFsMacAddress destination(ByteBuf buf, int header) {
+        int index = header + DESTINATION_OFFSET;
+        if (equalsAt(buf, index, interfaceMac)) {
+            return interfaceMac;
+        }
+        if ((buf.getByte(index) & 1) == 0) {
+            return null;
+        }
+        if (equalsAt(buf, index, PacketFsMacAddress.BROADCAST)) {
             return PacketFsMacAddress.BROADCAST;
         }
         for (PacketFsMacAddress group : groups) {
-            if (equalsAt(buf, DESTINATION_OFFSET, group)) {
+            if (equalsAt(buf, index, group)) {
                 return group;
             }
         }
         return null;
     }
 
-    private static boolean equalsAt(ByteBuf buf, int offset, PacketFsMacAddress address) {
-        int base = buf.readerIndex() + offset;
+    /** True if the 6 bytes of {@code buf} at absolute index {@code base} are {@code address}. */
+    private static boolean equalsAt(ByteBuf buf, int base, PacketFsMacAddress address) {
         for (int i = 0; i < PacketFsMacAddress.LENGTH; i++) {
             if ((buf.getByte(base + i) & 0xFF) != address.byteAt(i)) {
                 return false;
@@ -1026,6 +1126,10 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                 clearReadInterest();
                 return;
             }
+            if (rxRing != null) {
+                epollInReadyRing(config);
+                return;
+            }
             ChannelPipeline pipeline = pipeline();
             ByteBufAllocator allocator = config.getAllocator();
             // Every allocator Netty ships hands out ExtendedHandles (Netty's own epoll channels cast the same way).
@@ -1068,6 +1172,69 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                     framesReceived++;
                     pipeline.fireChannelRead(frame);
                     // Frames are datagrams: a short read says nothing about what is left; only the count limits.
+                    if (!handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER)) {
+                        break;
+                    }
+                }
+            } catch (Throwable t) {
+                error = t;
+            }
+            handle.readComplete();
+            pipeline.fireChannelReadComplete();
+            if (error != null) {
+                pipeline.fireExceptionCaught(error);
+            }
+            if (!readPending && !config.isAutoRead() && isOpen()) {
+                clearReadInterest();
+            }
+        }
+
+        /**
+         * EPOLLIN with an RX ring (the kernel reports it while the newest slot it filled is still the application's):
+         * walks the slots marked TP_STATUS_USER in ring order, copies each payload out, hands the slot back
+         * (TP_STATUS_KERNEL, a release write after the reads) and fires the frame. No system call. Stops at the first
+         * slot still the kernel's, or where the allocator's message limit (and autoRead / read()) says: the slots left
+         * keep EPOLLIN raised, so the next wake-up or {@code read()} goes on from there.
+         */
+        private void epollInReadyRing(ChannelConfig config) {
+            ChannelPipeline pipeline = pipeline();
+            ByteBufAllocator allocator = config.getAllocator();
+            RecvByteBufAllocator.ExtendedHandle handle = (RecvByteBufAllocator.ExtendedHandle) recvBufAllocHandle();
+            handle.reset(config);
+            Throwable error = null;
+            int dropped = 0;
+            try {
+                for (;;) {
+                    // Null once closed, maybe by a handler of the frame just fired: the mapping is gone then.
+                    PacketFsPacketRing rx = rxRing;
+                    if (rx == null) {
+                        break;
+                    }
+                    int slot = rx.head();
+                    if ((rx.status(slot) & TP_STATUS_USER) == 0) {
+                        break;
+                    }
+                    PacketFsEthernetFrame frame;
+                    try {
+                        frame = decodeSlot(rx, slot, allocator);
+                    } finally {
+                        rx.publish(slot, TP_STATUS_KERNEL);
+                        rx.advance();
+                    }
+                    if (frame == null) {
+                        // As on the recv path: not a read, and bounded.
+                        if (++dropped >= MAX_DROPPED_PER_WAKEUP) {
+                            break;
+                        }
+                        continue;
+                    }
+                    int n = frame.content().readableBytes() + HEADER_LENGTH;
+                    handle.attemptedBytesRead(n);
+                    handle.lastBytesRead(n);
+                    handle.incMessagesRead(1);
+                    readPending = false;
+                    framesReceived++;
+                    pipeline.fireChannelRead(frame);
                     if (!handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER)) {
                         break;
                     }

@@ -47,9 +47,11 @@ public final class PacketFsEthernetChannelConfig extends DefaultChannelConfig {
     /**
      * PACKET_MMAP rings (TPACKET_V2) shared with the kernel instead of one system call per frame (default
      * {@value #DEFAULT_PACKET_MMAP}): outbound frames are written into a TX ring and sent with one {@code send} per
-     * batch. Set up when the channel registers, so set this option before (a {@code Bootstrap} does); a kernel that
-     * refuses them leaves the channel on plain {@code send} / {@code recv}, which behave the same, only slower
-     * ({@link PacketFsEthernetChannel#isTxRing()} tells which path is in use).
+     * batch, and inbound frames are read from an RX ring that the kernel fills, with no system call per frame. Set up
+     * when the channel registers, so set this option before (a {@code Bootstrap} does); a kernel that refuses them
+     * leaves the channel on plain {@code send} / {@code recv}, which behave the same, only slower
+     * ({@link PacketFsEthernetChannel#isTxRing()} and {@link PacketFsEthernetChannel#isRxRing()} tell which paths are
+     * in use).
      */
     public static final ChannelOption<Boolean> PACKET_MMAP =
             ChannelOption.valueOf(PacketFsEthernetChannelConfig.class, "PACKET_MMAP");

@@ -67,13 +67,16 @@ public final class PacketFsPacketRings implements AutoCloseable {
         boolean txSet = false;
         boolean success = false;
         try {
+            if (txBlocks > 0) {
+                // A malformed frame (impossible here) is skipped instead of stopping the ring. Before any ring: the
+                // kernel refuses the option (EBUSY) once one is set up.
+                PacketFsLinux.setsockopt(fd, SOL_PACKET, PACKET_LOSS, intValue(1));
+            }
             if (rxBlocks > 0) {
                 PacketFsLinux.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, request(blockSize, rxBlocks, frameSize));
                 rxSet = true;
             }
             if (txBlocks > 0) {
-                // A malformed frame (impossible here) is skipped instead of stopping the ring.
-                PacketFsLinux.setsockopt(fd, SOL_PACKET, PACKET_LOSS, intValue(1));
                 PacketFsLinux.setsockopt(fd, SOL_PACKET, PACKET_TX_RING, request(blockSize, txBlocks, frameSize));
                 txSet = true;
             }
