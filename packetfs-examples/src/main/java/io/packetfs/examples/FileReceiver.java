@@ -142,9 +142,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 }
                 start = System.nanoTime();
                 if (progress) {
-                    bar = new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("recv")
-                            .setInitialMax(info.size()).setUnit("MiB", 1 << 20).setUpdateIntervalMillis(250)
-                            .showSpeed().build();
+                    bar = Transfers.progressBar("recv", info.size());
                 }
                 break;
             }

@@ -149,9 +149,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 state = State.SENDING;
                 if (progress) {
-                    bar = new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("send")
-                            .setInitialMax(fileSize).setUnit("MiB", 1 << 20).setUpdateIntervalMillis(250)
-                            .showSpeed().build();
+                    bar = Transfers.progressBar("send", fileSize);
                 }
                 channel.write(PacketFsTransferUnits.file(channel.alloc(), fileSize,
                         input.getFileName().toString()), channel.voidPromise());

@@ -66,6 +66,22 @@ final class Transfers {
         };
     }
 
+    /**
+     * A progress bar on standard error: redrawn in place on a terminal, otherwise a plain line every 5 seconds (so
+     * logs of long transfers show progress without control characters).
+     */
+    static me.tongfei.progressbar.ProgressBar progressBar(String task, long max) {
+        me.tongfei.progressbar.ProgressBarBuilder b = new me.tongfei.progressbar.ProgressBarBuilder()
+                .setTaskName(task).setInitialMax(max).setUnit("MiB", 1 << 20).showSpeed();
+        if (System.console() == null) {
+            b.setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setUpdateIntervalMillis(5000)
+                    .setConsumer(new me.tongfei.progressbar.DelegatingProgressBarConsumer(System.err::println));
+        } else {
+            b.setUpdateIntervalMillis(250);
+        }
+        return b.build();
+    }
+
     /** Copies {@code len} pool bytes from {@code offset} into {@code dst} at {@code off} (tools and tests). */
     static void read(PacketFsPool pool, long offset, byte[] dst, int off, int len) {
         byte[] tmp = new byte[len];
