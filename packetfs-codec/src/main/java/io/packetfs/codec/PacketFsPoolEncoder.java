@@ -218,7 +218,7 @@ public final class PacketFsPoolEncoder {
                 int c = idx.findL3(h3);
                 if (c != -1) {
                     long u = c & 0xFFFF_FFFFL;
-                    if (poolEquals(b, p, u * w3, w3)) {
+                    if (u < l3Units && poolEquals(b, p, u * w3, w3)) { // bound: the index may come from a cache
                         emit(sink, PacketFsTier.L3, c, w3);
                         next3 = u + 1;
                         next2 = -1;
@@ -243,7 +243,7 @@ public final class PacketFsPoolEncoder {
                     h2Valid = true;
                 }
                 int c = idx.findL2(h2);
-                if (c != -1 && poolEquals(b, p, (long) c * w2, w2)) {
+                if (c >= 0 && c < l2Units && poolEquals(b, p, (long) c * w2, w2)) {
                     emit(sink, PacketFsTier.L2, c, w2);
                     next2 = c + 1;
                     p = skip(b, p, w2, e);

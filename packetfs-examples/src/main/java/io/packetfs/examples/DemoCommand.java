@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 CompletableFuture<Channel> ready = new CompletableFuture<>();
                 Future<TransferResult> rx = pool2.submit(() -> RecvCommand.receive(pool,
-                        PacketFsEndpoint.udp("127.0.0.1", 0), output, false, ready));
+                        PacketFsEndpoint.udp("127.0.0.1", 0), output, false, 10, ready));
                 Channel listening = ready.get();
                 int port = ((InetSocketAddress) listening.localAddress()).getPort();
                 TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input,
@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         int at = 0;
         byte[] buf = new byte[1 << 20];
         while (at < size) {
-            int n = Math.min(size - at, 64 * 1024 + random.nextInt(1 << 20));
+            int n = (int) Math.min(Math.min(size - at, 64 * 1024 + random.nextInt(1 << 20)), pool.size());
             long from = random.nextLong(Math.max(1, pool.size() - n));
             Transfers.read(pool, from, out, at, n);
             at += n;

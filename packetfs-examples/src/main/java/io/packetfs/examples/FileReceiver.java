@@ -47,16 +47,35 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private ProgressBar bar;
     private ChannelHandlerContext ctx;
 
-    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress) {
+    private final long timeoutNanos;
+    private volatile long lastHeard;
+    private io.netty.util.concurrent.ScheduledFuture<?> watchdog;
+    private long strayFrames;
+
+    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress, int timeoutSeconds) {
         this.pool = pool;
         this.output = output;
         this.meter = meter;
         this.progress = progress;
+        this.timeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** Once a sender is accepted, silence longer than the timeout ends the transfer (the sender died or left). */
+    private void watchSilence() {
+        if (watchdog == null) {
+            watchdog = ctx.executor().scheduleAtFixedRate(() -> {
+                if (!done.isDone() && System.nanoTime() - lastHeard > timeoutNanos) {
+                    stop(PacketFsTransferUnits.CLOSE_ABORTED, "the sender went silent for "
+                            + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
+                            + " s; the transfer is incomplete and the partial file was deleted");
+                }
+            }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -65,6 +84,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
             if (done.isDone()) {
                 return;
             }
+            lastHeard = System.nanoTime();
             if (msg instanceof ByteBuf) {
                 onData((ByteBuf) msg);
             } else if (msg instanceof PacketFsSync) {
@@ -123,6 +143,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 handshaken = true;
+                watchSilence();
                 ctx.writeAndFlush(PacketFsTransferUnits.hello(ctx.alloc(), PacketFsTransferUnits.ROLE_RECEIVER,
                         pool.fingerprint(), pool.size(), FileSender.geometryBytes(pool)), ctx.voidPromise());
                 break;
@@ -166,6 +187,13 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 file.force(false);
                 file.close();
                 file = null;
+                try {
+                    // createTempFile made it owner-only; the output gets the usual rw-r--r--
+                    Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString(
+                            "rw-r--r--"));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system
+                }
                 Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
                 ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), PacketFsTransferUnits.CLOSE_OK, message));
@@ -184,6 +212,10 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!handshaken && cause instanceof PacketFsException) {
+            strayFrames++; // garbage from a third party before any sender was accepted: ignore it
+            return;
+        }
         if (cause instanceof PacketFsException) {
             stop(PacketFsTransferUnits.CLOSE_INTEGRITY, cause.getMessage());
         } else {
@@ -203,6 +235,11 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     /** Gives up from the receiver's side (Ctrl-C, timeouts): the same as a failed transfer. */
     void abort(String why) {
         ctx.executor().execute(() -> stop(PacketFsTransferUnits.CLOSE_ABORTED, why));
+        try {
+            done.get(2, java.util.concurrent.TimeUnit.SECONDS); // let the partial file go before the JVM does
+        } catch (Exception ignored) {
+            // best effort on the way out
+        }
     }
 
     private void abandon(String why) {
@@ -225,6 +262,9 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     }
 
     private void complete(boolean ok, String message) {
+        if (watchdog != null) {
+            watchdog.cancel(false);
+        }
         if (bar != null) {
             bar.close();
         }

@@ -56,6 +56,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private MessageDigest sha;
     private ScheduledFuture<?> ticker;
     private ProgressBar bar;
+    private long strayFrames;
 
     FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress) {
         this.pool = pool;
@@ -156,12 +157,24 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 pump();
                 break;
             }
-            case PacketFsControlUnit.SYNC_ACK:
-                acked++;
+            case PacketFsControlUnit.SYNC_ACK: {
+                if (state != State.SENDING && state != State.ENDING) {
+                    return;
+                }
+                // windows are acknowledged in order; an ack for window id w means windows up to w arrived
+                PacketFsSyncInserter inserter =
+                        (PacketFsSyncInserter) channel.pipeline().get(PacketFsPipelines.SYNC_INSERTER);
+                long emitted = inserter.syncsEmitted();
+                int id = PacketFsTransferUnits.parseSyncAck(unit.content());
+                long ahead = (id - acked) & 0xFFFF; // windows this ack covers beyond the last one, minus 1
+                if (acked + ahead + 1 <= emitted) {
+                    acked += ahead + 1;
+                }
                 if (state == State.SENDING) {
                     pump();
                 }
                 break;
+            }
             case PacketFsControlUnit.CLOSE: {
                 PacketFsTransferUnits.Close c = PacketFsTransferUnits.parseClose(unit.content());
                 if (c.code() == PacketFsTransferUnits.CLOSE_OK && state == State.ENDING) {
@@ -196,9 +209,9 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 sha.update(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), n);
                 sent += n;
-                channel.write(chunk, channel.voidPromise());
+                channel.writeAndFlush(chunk, channel.voidPromise());
             }
-            channel.flush();
+            channel.flush(); // END, FILE
         } catch (IOException e) {
             fail("cannot read " + input + ": " + e.getMessage());
         }
@@ -243,11 +256,20 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(String message) {
+        if (state != State.DONE && channel != null && channel.isActive()) {
+            // best effort: tell the receiver, so that it deletes its partial file instead of waiting
+            channel.writeAndFlush(PacketFsTransferUnits.close(channel.alloc(), PacketFsTransferUnits.CLOSE_ABORTED,
+                    "the sender gave up: " + message), channel.voidPromise());
+        }
         finish(false, message);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.HANDSHAKE && cause instanceof io.packetfs.codec.PacketFsException) {
+            strayFrames++; // garbage from a third party before the session exists: ignore it
+            return;
+        }
         fail("transfer failed: " + cause.getMessage());
     }
 

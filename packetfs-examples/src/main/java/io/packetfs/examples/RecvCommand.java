@@ -32,6 +32,10 @@ final class RecvCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--timeout", defaultValue = "10",
+            description = "Seconds of silence from an accepted sender before giving up (default ${DEFAULT-VALUE}).")
+    int timeout;
+
     /** Completes with the bound channel once listening (tests use it instead of sleeping). */
     final CompletableFuture<Channel> ready = new CompletableFuture<>();
 
@@ -39,20 +43,26 @@ final class RecvCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            TransferResult r = receive(pool, endpoint, output, !noProgress, ready);
+            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, ready);
             System.out.println(r.summary("recv"));
             return r.ok ? 0 : 1;
         }
     }
 
     static TransferResult receive(PacketFsPool pool, PacketFsEndpoint endpoint, Path output, boolean progress,
-                                  CompletableFuture<Channel> ready) throws Exception {
+                                  int timeout, CompletableFuture<Channel> ready) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
-            FileReceiver receiver = new FileReceiver(pool, output, meter, progress);
-            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
-                    Transfers.receiver(pool, meter, receiver), Transfers.CONFIG.maxFrameLength()).sync().channel();
+            FileReceiver receiver = new FileReceiver(pool, output, meter, progress, timeout);
+            Channel ch;
+            try {
+                ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
+                        Transfers.receiver(pool, meter, receiver), Transfers.CONFIG.maxFrameLength()).sync().channel();
+            } catch (Exception | Error e) {
+                ready.completeExceptionally(e);
+                throw e;
+            }
             Thread hook = new Thread(() -> receiver.abort("the receiver was interrupted"));
             Runtime.getRuntime().addShutdownHook(hook);
             ready.complete(ch);

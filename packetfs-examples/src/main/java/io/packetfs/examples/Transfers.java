@@ -19,8 +19,12 @@ import java.nio.file.Path;
 /** The pipelines of a file transfer, and pool opening, shared by send, recv and demo. */
 final class Transfers {
 
-    /** Frames of at most 1,500 bytes, windows of 65,536 references, CRC on: fits every Ethernet MTU. */
-    static final PacketFsConfig CONFIG = PacketFsConfig.DEFAULT;
+    /**
+     * Frames of at most 1,500 bytes (every Ethernet MTU), CRC on, windows of 4,096 references: flow control counts
+     * windows, so 16 windows in flight are at most 256 KiB of frames (L3), within a default 208 KiB..4 MiB socket
+     * receive buffer.
+     */
+    static final PacketFsConfig CONFIG = PacketFsConfig.builder().windowPow2(12).build();
 
     private Transfers() {
     }

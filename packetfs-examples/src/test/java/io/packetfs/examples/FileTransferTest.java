@@ -157,6 +157,57 @@ class FileTransferTest {
         assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")), "the index is cached next to the pool");
     }
 
+    @Test
+    void strayGarbageBeforeTheSenderIsIgnoredAndASilentSenderLeavesNoFile() throws Exception {
+        Path out = dir.resolve("out.bin");
+        ExecutorService exec = Executors.newSingleThreadExecutor();
+        try {
+            CompletableFuture<Channel> ready = new CompletableFuture<>();
+            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
+                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 1, ready));
+            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
+            io.netty.channel.EventLoopGroup group = io.packetfs.transport.PacketFsTransports.newEventLoopGroup(1);
+            try {
+                io.netty.channel.embedded.EmbeddedChannel codec = new io.netty.channel.embedded.EmbeddedChannel();
+                io.packetfs.codec.PacketFsPipelines.addCodec(codec.pipeline(), Transfers.CONFIG);
+                Channel ch = io.packetfs.transport.PacketFsTransports.open(PacketFsEndpoint.udp("127.0.0.1", port),
+                        io.packetfs.transport.PacketFsTransports.Role.CONNECT, group,
+                        new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                io.netty.util.ReferenceCountUtil.release(msg);
+                            }
+                        }).sync().channel();
+                // garbage first: the receiver has accepted nobody yet, so it must ignore it
+                ch.writeAndFlush(ch.alloc().buffer().writeBytes(new byte[] {1, 2, 3, 4, 5})).sync();
+                // then a HELLO and FILE built by the real codec, and some data, then silence
+                codec.write(io.packetfs.codec.PacketFsTransferUnits.hello(codec.alloc(),
+                        io.packetfs.codec.PacketFsTransferUnits.ROLE_SENDER, pool.fingerprint(), pool.size(),
+                        FileSender.geometryBytes(pool)));
+                codec.write(io.packetfs.codec.PacketFsTransferUnits.file(codec.alloc(), 1_000_000, "x.bin"));
+                codec.write(io.packetfs.codec.PacketFsRefs.pack(codec.alloc(), io.packetfs.codec.PacketFsTier.L1,
+                        new int[300], 0, 300));
+                codec.flush();
+                for (Object f; (f = codec.readOutbound()) != null; ) {
+                    ch.writeAndFlush(f).sync();
+                }
+                codec.finishAndReleaseAll();
+                TransferResult r = rx.get(30, TimeUnit.SECONDS);
+                assertFalse(r.ok);
+                assertThat(r.message).contains("went silent");
+                assertFalse(Files.exists(out));
+                try (var files = Files.list(dir)) {
+                    assertThat(files.filter(p -> p.toString().endsWith(".part"))).isEmpty();
+                }
+                ch.close().sync();
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        } finally {
+            exec.shutdownNow();
+        }
+    }
+
     private TransferResult[] transfer(PacketFsPool senderPool, PacketFsPool receiverPool, byte[] data)
             throws Exception {
         Path out = dir.resolve("out.bin");
@@ -176,7 +227,7 @@ class FileTransferTest {
         try {
             CompletableFuture<Channel> ready = new CompletableFuture<>();
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(receiverPool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, ready));
+                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 10, ready));
             int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
             TransferResult tx = SendCommand.send(senderPool, senderIndex, PacketFsEndpoint.udp("127.0.0.1", port),
                     input, 10, false);

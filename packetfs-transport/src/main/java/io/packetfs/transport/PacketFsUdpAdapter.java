@@ -12,8 +12,10 @@ import java.net.InetSocketAddress;
 /**
  * The bottom of a PacketFS pipeline on the UDP tunnel: one PacketFS frame per datagram. Inbound datagrams become
  * their payload {@link ByteBuf}; outbound {@link ByteBuf}s become datagrams to the peer: the configured one, or else
- * the sender of the last datagram received (so a server answers whoever spoke last). Everything above this adapter
- * is the same on every transport. Not {@code @Sharable}: it remembers the last sender.
+ * the sender of the last datagram received (so a server answers whoever spoke last). With a configured unicast
+ * peer, datagrams from anyone else are dropped and counted ({@link #foreignDatagrams()}): a third party cannot
+ * inject frames into a client's conversation. Everything above this adapter is the same on every transport.
+ * Not {@code @Sharable}: it remembers the last sender.
  */
 public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
 
@@ -21,6 +23,7 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     private InetSocketAddress lastSender;
     private long datagramsIn;
     private long datagramsOut;
+    private long foreignDatagrams;
 
     /** An adapter that sends to {@code peer}, or (when null) to the last sender. */
     public PacketFsUdpAdapter(InetSocketAddress peer) {
@@ -31,6 +34,11 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof DatagramPacket) {
             DatagramPacket packet = (DatagramPacket) msg;
+            if (peer != null && !peer.getAddress().isMulticastAddress() && !peer.equals(packet.sender())) {
+                foreignDatagrams++;
+                packet.release();
+                return;
+            }
             lastSender = packet.sender();
             datagramsIn++;
             ctx.fireChannelRead(packet.content().retain());
@@ -65,6 +73,11 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     /** Datagrams received. */
     public long datagramsIn() {
         return datagramsIn;
+    }
+
+    /** Datagrams dropped because they did not come from the configured peer. */
+    public long foreignDatagrams() {
+        return foreignDatagrams;
     }
 
     /** Datagrams sent. */
