@@ -44,16 +44,20 @@ final class RelayCommand implements Callable<Integer> {
         try {
             Forward aToB = new Forward("->");
             Forward bToA = new Forward("<-");
-            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group, aToB,
-                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
-            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group, bToA,
-                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
-            aToB.target = cb;
-            bToA.target = ca;
             aToB.peer = bToA;
             bToA.peer = aToB;
             aToB.limit = count;
             bToA.limit = count;
+            // the side that is sent to opens first, so nothing a client sends is dropped for want of a target
+            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group, bToA,
+                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
+            aToB.target = cb;
+            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group, aToB,
+                    PacketFsTransports.MAX_UDP_FRAME).sync().channel();
+            bToA.target = ca;
+            // either side closing ends the relay
+            ca.closeFuture().addListener(f -> cb.close());
+            cb.closeFuture().addListener(f -> ca.close());
             System.out.println("relay: " + a + " <-> " + b + (count > 0 ? ", exits after " + count + " frames"
                     : ", Ctrl-C to stop"));
             ready.complete(null);
@@ -70,10 +74,10 @@ final class RelayCommand implements Callable<Integer> {
     /** Writes every frame read on one channel to the other. */
     static final class Forward extends ChannelInboundHandlerAdapter {
         private final String direction;
-        Channel target;
+        volatile Channel target;
         Forward peer;
         long limit;
-        long forwarded;
+        volatile long forwarded;
 
         Forward(String direction) {
             this.direction = direction;

@@ -81,6 +81,13 @@ public final class PacketFsEndpoint {
                             + usage(spec));
             }
         }
+        if ("udp".equals(scheme) && peer != null) {
+            throw new IllegalArgumentException("peer= is for l2 endpoints; a UDP peer is HOST:PORT (" + spec + ")");
+        }
+        if ("l2".equals(scheme) && iface != null) {
+            throw new IllegalArgumentException("iface= is for UDP multicast; an l2 endpoint names its interface "
+                    + "first, as l2:IFACE (" + spec + ")");
+        }
         switch (scheme) {
             case "udp": {
                 InetSocketAddress a = parseHostPort(parts[0]);

@@ -166,6 +166,7 @@ public final class PacketFsTransports {
         ChannelPromise joined = ch.newPromise();
         bound.addListener(f -> {
             if (!f.isSuccess()) {
+                ch.close();
                 joined.tryFailure(f.cause());
                 return;
             }
@@ -174,6 +175,7 @@ public final class PacketFsTransports {
                 if (j.isSuccess()) {
                     joined.trySuccess();
                 } else {
+                    ch.close();
                     joined.tryFailure(new IllegalStateException(
                             "cannot join multicast group " + address.getHostAddress() + (nif != null ? " on "
                                     + nif.getName() : "") + ": " + j.cause().getMessage()

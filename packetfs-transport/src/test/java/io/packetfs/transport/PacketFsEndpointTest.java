@@ -41,6 +41,9 @@ class PacketFsEndpointTest {
         assertThatThrownBy(() -> PacketFsEndpoint.parse("udp:1.2.3.4:99999")).hasMessageContaining("0..65535");
         assertThatThrownBy(() -> PacketFsEndpoint.parse("l2:eth0,peer=zz")).hasMessageContaining("MAC");
         assertThatThrownBy(() -> PacketFsEndpoint.parse("l2:eth0,color=red")).hasMessageContaining("unknown option");
+        assertThatThrownBy(() -> PacketFsEndpoint.parse("udp:1.2.3.4:5,peer=02:00:00:00:00:01"))
+                .hasMessageContaining("peer= is for l2");
+        assertThatThrownBy(() -> PacketFsEndpoint.parse("l2:eth0,iface=eth1")).hasMessageContaining("iface= is for");
     }
 
     @Test
