@@ -1166,19 +1166,31 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                         }
                         continue;
                     }
-                    handle.lastBytesRead(n);
-                    handle.incMessagesRead(1);
-                    readPending = false;
-                    framesReceived++;
-                    pipeline.fireChannelRead(frame);
-                    // Frames are datagrams: a short read says nothing about what is left; only the count limits.
-                    if (!handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER)) {
+                    if (!deliver(handle, pipeline, frame, n)) {
                         break;
                     }
                 }
             } catch (Throwable t) {
                 error = t;
             }
+            readDone(handle, pipeline, config, error);
+        }
+
+        /** Fires one received frame; returns whether the read loop may go on (the allocator's message limit). */
+        private boolean deliver(RecvByteBufAllocator.ExtendedHandle handle, ChannelPipeline pipeline,
+                                PacketFsEthernetFrame frame, int bytes) {
+            handle.lastBytesRead(bytes);
+            handle.incMessagesRead(1);
+            readPending = false;
+            framesReceived++;
+            pipeline.fireChannelRead(frame);
+            // Frames are datagrams: a short read says nothing about what is left; only the count limits.
+            return handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER);
+        }
+
+        /** The end of a read loop, on either path: read complete, the error if any, read interest without autoRead. */
+        private void readDone(RecvByteBufAllocator.ExtendedHandle handle, ChannelPipeline pipeline,
+                              ChannelConfig config, Throwable error) {
             handle.readComplete();
             pipeline.fireChannelReadComplete();
             if (error != null) {
@@ -1230,26 +1242,14 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
                     }
                     int n = frame.content().readableBytes() + HEADER_LENGTH;
                     handle.attemptedBytesRead(n);
-                    handle.lastBytesRead(n);
-                    handle.incMessagesRead(1);
-                    readPending = false;
-                    framesReceived++;
-                    pipeline.fireChannelRead(frame);
-                    if (!handle.continueReading(UncheckedBooleanSupplier.TRUE_SUPPLIER)) {
+                    if (!deliver(handle, pipeline, frame, n)) {
                         break;
                     }
                 }
             } catch (Throwable t) {
                 error = t;
             }
-            handle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (error != null) {
-                pipeline.fireExceptionCaught(error);
-            }
-            if (!readPending && !config.isAutoRead() && isOpen()) {
-                clearReadInterest();
-            }
+            readDone(handle, pipeline, config, error);
         }
     }
 
