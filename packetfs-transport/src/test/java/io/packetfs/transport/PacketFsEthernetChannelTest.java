@@ -9,15 +9,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.nio.NioIoHandler;
 import io.packetfs.transport.PacketFsEthernetRecorder.Received;
 import io.packetfs.transport.internal.PacketFsEthernetConstants;
 import io.packetfs.transport.internal.PacketFsPacketSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -37,46 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The raw channel between two network namespaces joined by a veth pair that the test creates and removes. Skips,
  * saying why, off Linux or without root; CI runs it as root on Linux, where it must run.
  */
-class PacketFsEthernetChannelTest {
-
-    private static EventLoopGroup group;
-    private static VethPair veth;
-
-    private final List<Channel> opened = new ArrayList<>();
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        assumeTrue(VethPair.canRun(), VethPair::skipReason);
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        veth = VethPair.create();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        try {
-            if (group != null) {
-                group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            }
-        } finally {
-            if (veth != null) {
-                veth.close();
-            }
-        }
-    }
-
-    @AfterEach
-    void closeChannels() {
-        for (Channel ch : opened) {
-            ch.close().syncUninterruptibly();
-        }
-        opened.clear();
-    }
+class PacketFsEthernetChannelTest extends VethEthernetTestBase {
 
     private PacketFsEthernetChannel openA(PacketFsEthernetRecorder recorder) {
         return open(veth.interfaceA(), veth.netnsA(), recorder);

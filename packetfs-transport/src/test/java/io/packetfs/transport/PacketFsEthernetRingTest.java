@@ -5,13 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.packetfs.transport.PacketFsEthernetRecorder.Received;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,7 +17,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static io.packetfs.transport.PacketFsEthernetRecorder.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,47 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The raw channel's two send paths, PACKET_MMAP TX ring (the default) and one {@code send} per frame (the fallback,
  * {@link PacketFsEthernetChannelConfig#PACKET_MMAP} off), across a veth pair between two namespaces. Skips, saying
  * why, off Linux or without root.
  */
-class PacketFsEthernetRingTest {
-
-    private static EventLoopGroup group;
-    private static VethPair veth;
-
-    private final List<Channel> opened = new ArrayList<>();
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        assumeTrue(VethPair.canRun(), VethPair::skipReason);
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        veth = VethPair.create();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        try {
-            if (group != null) {
-                group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            }
-        } finally {
-            if (veth != null) {
-                veth.close();
-            }
-        }
-    }
-
-    @AfterEach
-    void closeChannels() {
-        for (Channel ch : opened) {
-            ch.close().syncUninterruptibly();
-        }
-        opened.clear();
-    }
+class PacketFsEthernetRingTest extends VethEthernetTestBase {
 
     private PacketFsEthernetChannel open(String interfaceName, String netns, boolean packetMmap,
                                          PacketFsEthernetRecorder recorder) throws InterruptedException {

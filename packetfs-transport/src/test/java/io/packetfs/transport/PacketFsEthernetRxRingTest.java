@@ -8,19 +8,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.packetfs.transport.PacketFsEthernetRecorder.Received;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The raw channel's two receive paths, PACKET_MMAP RX ring (the default) and one {@code recv} per frame (the fallback,
@@ -43,40 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * creates and removes. Waits are bounded and end as soon as what is expected is there. Skips, saying why, off Linux or
  * without root.
  */
-class PacketFsEthernetRxRingTest {
-
-    private static EventLoopGroup group;
-    private static VethPair veth;
-
-    private final List<Channel> opened = new ArrayList<>();
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        assumeTrue(VethPair.canRun(), VethPair::skipReason);
-        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        veth = VethPair.create();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        try {
-            if (group != null) {
-                group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-            }
-        } finally {
-            if (veth != null) {
-                veth.close();
-            }
-        }
-    }
-
-    @AfterEach
-    void closeChannels() {
-        for (Channel ch : opened) {
-            ch.close().syncUninterruptibly();
-        }
-        opened.clear();
-    }
+class PacketFsEthernetRxRingTest extends VethEthernetTestBase {
 
     private PacketFsEthernetChannel open(String interfaceName, String netns, boolean packetMmap, boolean autoRead,
                                          ChannelInboundHandlerAdapter handler) throws InterruptedException {
