@@ -19,6 +19,10 @@ final class PacketFsConstants {
     /** Flag C: every SYNC unit of the frame carries a CRC16 field. */
     static final int FLAG_CRC = 0b0000_1000;
     static final int FLAGS_RESERVED_MASK = 0b0000_0111;
+    /** Flag R: a reliable-delivery frame with a Session ID and CRC32C trailer (section 10). */
+    static final int FLAG_RELIABLE = 0b0000_0100;
+    /** Flag F (only with R): a feedback frame of NACK / STATUS units, outside the data sequence (section 10). */
+    static final int FLAG_FEEDBACK = 0b0000_0010;
 
     static final int MAX_FRAME_LENGTH = 0xFFFF;
 
@@ -50,6 +54,16 @@ final class PacketFsConstants {
     /** Every control unit but SYNC: opcode, u16 body length, body. */
     static final int TLV_LENGTH_OFFSET = 1;
     static final int TLV_HEADER_LENGTH = 3;
+
+    // ---- reliable delivery (section 10): trailer of Session ID (u32) and CRC32C (u32) ----
+    static final int RELIABLE_TRAILER_LENGTH = 8;
+    static final int RELIABLE_SESSION_FROM_END = 8;
+    static final int RELIABLE_CRC_FROM_END = 4;
+    /** STATUS body: session acknowledged (u32), next sequence (u32), window in frames (u32). */
+    static final int STATUS_BODY_LENGTH = 12;
+    /** NACK body: session (u32), range count (u16), then ranges of first sequence (u32) and count (u16). */
+    static final int NACK_HEADER_LENGTH = 6;
+    static final int NACK_RANGE_LENGTH = 6;
 
     // ---- windows ----
     static final int DEFAULT_WINDOW_POW2 = 16;

@@ -32,7 +32,11 @@ public class PacketFsException extends DecoderException {
         /** More references arrived than a window holds, so its SYNC unit was lost. */
         WINDOW_OVERFLOW,
         /** A reference names a unit outside the receiver's pool. */
-        REF_OUT_OF_POOL
+        REF_OUT_OF_POOL,
+        /** The peer of a reliable session acknowledged nothing and sent nothing for the configured time. */
+        PEER_TIMEOUT,
+        /** The peer could not repair a frame: it no longer holds it, or gave up. */
+        UNREPAIRABLE
     }
 
     private final Reason reason;

@@ -23,6 +23,8 @@ public final class PacketFsPipelines {
     public static final String CRC_CHECKER = "packetfs-crc-checker";
     /** Name of the {@link PacketFsSyncValidator}. */
     public static final String SYNC_VALIDATOR = "packetfs-sync-validator";
+    /** Name of the {@link PacketFsReliability} handler. */
+    public static final String RELIABILITY = "packetfs-reliability";
 
     private PacketFsPipelines() {
     }
@@ -35,5 +37,24 @@ public final class PacketFsPipelines {
         pipeline.addLast(CRC_CHECKER, new PacketFsCrcWindowChecker());
         pipeline.addLast(SYNC_VALIDATOR, new PacketFsSyncValidator(config));
         return pipeline;
+    }
+
+    /**
+     * Appends a {@link PacketFsReliability} handler and then the codec (docs/PROTOCOL.md section 10). Frames on the
+     * wire stay within {@code config.maxFrameLength()}: the codec's frames are 8 bytes shorter, for the trailer.
+     * Returns the reliability handler (its counters, {@link PacketFsReliability#whenAcknowledged()}).
+     */
+    public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
+                                                       PacketFsReliabilityConfig reliability) {
+        PacketFsReliability handler = new PacketFsReliability(config, reliability);
+        pipeline.addLast(RELIABILITY, handler);
+        addCodec(pipeline, codecConfigUnderReliability(config));
+        return handler;
+    }
+
+    /** The codec's configuration below reliable delivery: frames shorter by the reliability trailer. */
+    public static PacketFsConfig codecConfigUnderReliability(PacketFsConfig config) {
+        return config.toBuilder()
+                .maxFrameLength(config.maxFrameLength() - PacketFsReliabilityConfig.TRAILER_LENGTH).build();
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import static io.packetfs.codec.PacketFsConstants.FLAGS_MASK;
 import static io.packetfs.codec.PacketFsConstants.FLAGS_RESERVED_MASK;
 import static io.packetfs.codec.PacketFsConstants.FLAG_CRC;
+import static io.packetfs.codec.PacketFsConstants.FLAG_RELIABLE;
 import static io.packetfs.codec.PacketFsConstants.FRAME_LENGTH_OFFSET;
 import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
 import static io.packetfs.codec.PacketFsConstants.OPCODE_SYNC;
@@ -100,6 +101,12 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                             + " (docs/PROTOCOL.md); is the sender a PacketFS peer of the same release?");
         }
         int flags = versionFlags & FLAGS_MASK;
+        if ((flags & FLAG_RELIABLE) != 0) {
+            throw new PacketFsException(PacketFsException.Reason.RESERVED_FLAGS, String.format(
+                    "flag R (reliable delivery, flags 0x%X) is set but no PacketFsReliability handler sits below "
+                            + "this decoder: run both peers in the same delivery mode (docs/PROTOCOL.md section 10)",
+                    flags));
+        }
         if ((flags & FLAGS_RESERVED_MASK) != 0) {
             throw new PacketFsException(PacketFsException.Reason.RESERVED_FLAGS,
                     String.format("reserved flag bits 0x%X are set (flags 0x%X)", flags & FLAGS_RESERVED_MASK, flags));

@@ -1,0 +1,847 @@
+package io.packetfs.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import static io.packetfs.codec.PacketFsConstants.FLAG_FEEDBACK;
+import static io.packetfs.codec.PacketFsConstants.FLAG_RELIABLE;
+import static io.packetfs.codec.PacketFsConstants.FRAME_LENGTH_OFFSET;
+import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.MAX_FRAME_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.NACK_HEADER_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.NACK_RANGE_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.OPCODE_NACK;
+import static io.packetfs.codec.PacketFsConstants.OPCODE_STATUS;
+import static io.packetfs.codec.PacketFsConstants.OPCODE_SYNC;
+import static io.packetfs.codec.PacketFsConstants.RELIABLE_CRC_FROM_END;
+import static io.packetfs.codec.PacketFsConstants.RELIABLE_SESSION_FROM_END;
+import static io.packetfs.codec.PacketFsConstants.RELIABLE_TRAILER_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.SEQUENCE_OFFSET;
+import static io.packetfs.codec.PacketFsConstants.STATUS_BODY_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
+import static io.packetfs.codec.PacketFsConstants.VERSION;
+import static io.packetfs.codec.PacketFsConstants.VERSION_FLAGS_OFFSET;
+import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
+import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
+
+/**
+ * Reliable, ordered, flow-controlled delivery of PacketFS frames between two peers (docs/PROTOCOL.md section 10).
+ * It sits between the transport adapter and the tier codec ({@link PacketFsPipelines#addReliableCodec}) and works
+ * on whole frames, in both directions at once:
+ *
+ * <pre>
+ *  outbound:  frame from the tier encoder            inbound:  wire frame
+ *     +-- numbered (Sequence Number), flag R set         +-- CRC32C checked (bad: dropped, repaired as lost)
+ *     +-- trailer: Session ID | CRC32C appended          +-- Session ID checked (another session: dropped)
+ *     +-- kept until the peer's STATUS covers it         +-- duplicate / beyond the window: dropped
+ *     +-- sent while inside the peer's window            +-- held until every earlier frame arrived
+ *     +-- sent again on NACK, or on timeout              +-- trailer removed, flag R cleared, passed up in order
+ *
+ *  wire frame:  [ header 8 | units ... | Session ID u32 | CRC32C u32 ]    Frame Length counts all of it
+ * </pre>
+ *
+ * The receiving half asks for gaps with NACK units (after {@link PacketFsReliabilityConfig#reorderThreshold()}
+ * later frames, or {@link PacketFsReliabilityConfig#nackDelayNanos()}), acknowledges with STATUS units that also
+ * advertise its window; both travel in feedback frames (flags R and F) that this handler builds and consumes
+ * itself, so the codec above never sees them. The sending half never has more frames in flight than the peer's
+ * window; frames beyond it wait here, and the channel turns unwritable (a user-defined writability bit) above
+ * {@link PacketFsReliabilityConfig#writeHighWaterFrames()} waiting frames, so an application that writes while
+ * {@code channel.isWritable()} is slowed by a slow receiver instead of losing frames.
+ * <p>
+ * Every side picks a random Session ID for what it sends, and locks onto the first valid session it receives: frames
+ * of other sessions (third parties, replays of old transfers), frames whose CRC32C fails and frames without flag R
+ * are counted and dropped. Locking sets the channel attribute {@link #PEER_LOCKED}, which the transport adapters read
+ * to stop answering anyone else. Memory is bounded: at most {@link PacketFsReliabilityConfig#sendBufferFrames()}
+ * outbound and {@link PacketFsReliabilityConfig#receiveWindowFrames()} inbound frames are held.
+ * <p>
+ * Not {@code @Sharable}: it holds the state of one session. All methods run on the channel's event loop.
+ */
+public final class PacketFsReliability extends ChannelDuplexHandler {
+
+    /** Set to true on the channel when this handler locks onto its peer's session. */
+    public static final AttributeKey<Boolean> PEER_LOCKED = AttributeKey.valueOf(PacketFsReliability.class,
+            "PEER_LOCKED");
+
+    /** The user-defined writability bit this handler drives (1..31 are free for handlers). */
+    static final int WRITABILITY_INDEX = 7;
+    /** Frames the sender may have in flight before the peer's first STATUS names its window. */
+    static final int INITIAL_PEER_WINDOW = 32;
+    /** NACK ranges per feedback frame (128 x 6 bytes keeps a feedback frame under 800 bytes). */
+    static final int MAX_NACK_RANGES = 128;
+    private static final int MAX_NACK_FRAMES_PER_SCAN = 8;
+
+    private final PacketFsReliabilityConfig config;
+    private final int windowPow2;
+    private final boolean crcFlag;
+    private final int sessionId;
+    private final CRC32C crc = new CRC32C();
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timer;
+    private boolean closed;
+
+    // ---- the session we receive from ----
+    private int peerSession;
+    private long lastHeardNanos;
+    private boolean feedbackSeen;
+    private int lastFeedbackSeqIn;
+
+    // ---- sending half ----
+    private final ByteBuf[] sendRing;
+    private final int sendMask;
+    private int sendNext;
+    private int sendAcked;
+    private int sendTransmitted;
+    private int peerWindow = INITIAL_PEER_WINDOW;
+    private long lastProgressNanos;
+    private long rtoNanos;
+    private boolean unwritable;
+    private boolean timedOut;
+    private int feedbackSeqOut;
+    private final List<Promise<Void>> ackWaiters = new ArrayList<>(2);
+
+    // ---- receiving half ----
+    private final ByteBuf[] recvSlots;
+    private final long[] missingSince;
+    private final long[] nackedAt;
+    private final boolean[] nacked;
+    private final int recvMask;
+    private final int recvWindow;
+    private final int ackEvery;
+    private boolean receiving;
+    private int recvNext;
+    private int recvHighest;
+    private int deliveredSinceStatus;
+    private boolean statusDue;
+    private long lastStatusNanos;
+    private ByteBuf nackOut;
+    private int nackLengthAt;
+    private int nackRanges;
+    private int nackFrames;
+
+    // ---- counters ----
+    private long framesSent;
+    private long framesRetransmitted;
+    private long retransmitTimeouts;
+    private long nacksSent;
+    private long nacksReceived;
+    private long statusSent;
+    private long statusReceived;
+    private long framesDelivered;
+    private long framesReordered;
+    private long duplicatesDropped;
+    private long overflowDropped;
+    private long corruptDropped;
+    private long invalidDropped;
+    private long foreignDropped;
+    private long staleFeedback;
+
+    /**
+     * A handler for frames of {@code codecConfig} (its window size and CRC flag go into the feedback frames' headers)
+     * with the reliability settings {@code config}.
+     */
+    public PacketFsReliability(PacketFsConfig codecConfig, PacketFsReliabilityConfig config) {
+        this(codecConfig, config, newSessionId());
+    }
+
+    PacketFsReliability(PacketFsConfig codecConfig, PacketFsReliabilityConfig config, int sessionId) {
+        if (sessionId == 0) {
+            throw new IllegalArgumentException("session id 0 is reserved");
+        }
+        this.config = config;
+        this.windowPow2 = codecConfig.windowPow2();
+        this.crcFlag = codecConfig.crcEnabled();
+        this.sessionId = sessionId;
+        this.sendRing = new ByteBuf[config.sendBufferFrames()];
+        this.sendMask = sendRing.length - 1;
+        this.recvWindow = config.receiveWindowFrames();
+        int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
+        this.recvSlots = new ByteBuf[slots];
+        this.missingSince = new long[slots];
+        this.nackedAt = new long[slots];
+        this.nacked = new boolean[slots];
+        this.recvMask = slots - 1;
+        this.ackEvery = Math.max(1, recvWindow / 4);
+        this.rtoNanos = config.retransmitTimeoutNanos();
+    }
+
+    private static int newSessionId() {
+        SecureRandom random = new SecureRandom();
+        int id;
+        do {
+            id = random.nextInt();
+        } while (id == 0);
+        return id;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        long now = now();
+        lastProgressNanos = now;
+        lastHeardNanos = now;
+        lastStatusNanos = now;
+        timer = ctx.executor().scheduleAtFixedRate(this::tick, config.tickNanos(), config.tickNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        shutdown(new java.nio.channels.ClosedChannelException());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        shutdown(new java.nio.channels.ClosedChannelException());
+        ctx.fireChannelInactive();
+    }
+
+    private void shutdown(Throwable cause) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        for (int i = 0; i < sendRing.length; i++) {
+            if (sendRing[i] != null) {
+                sendRing[i].release();
+                sendRing[i] = null;
+            }
+        }
+        for (int i = 0; i < recvSlots.length; i++) {
+            if (recvSlots[i] != null) {
+                recvSlots[i].release();
+                recvSlots[i] = null;
+            }
+        }
+        for (Promise<Void> p : ackWaiters) {
+            p.tryFailure(cause);
+        }
+        ackWaiters.clear();
+    }
+
+    private long now() {
+        return ctx.executor().ticker().nanoTime(); // the event loop's clock (a mock one in EmbeddedChannel)
+    }
+
+    // =====================================================================================================
+    // sending half
+    // =====================================================================================================
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ByteBuf frame = (ByteBuf) msg;
+        int length = frame.readableBytes();
+        if (closed) {
+            frame.release();
+            promise.tryFailure(new java.nio.channels.ClosedChannelException());
+            return;
+        }
+        if (length < HEADER_LENGTH || length + RELIABLE_TRAILER_LENGTH > MAX_FRAME_LENGTH) {
+            frame.release();
+            promise.tryFailure(new IllegalArgumentException("not a PacketFS frame of 8.." + (MAX_FRAME_LENGTH
+                    - RELIABLE_TRAILER_LENGTH) + " bytes: " + length + " bytes"));
+            return;
+        }
+        if (sendNext - sendAcked >= sendRing.length) {
+            frame.release();
+            promise.tryFailure(new IllegalStateException("send buffer full: " + sendRing.length + " frames wait "
+                    + "for the peer's acknowledgement; write only while channel.isWritable()"));
+            return;
+        }
+        int start = frame.readerIndex();
+        frame.setByte(start + VERSION_FLAGS_OFFSET, frame.getByte(start + VERSION_FLAGS_OFFSET) | FLAG_RELIABLE);
+        frame.setShort(start + FRAME_LENGTH_OFFSET, length + RELIABLE_TRAILER_LENGTH);
+        frame.setInt(start + SEQUENCE_OFFSET, sendNext);
+        frame.writeInt(sessionId);
+        frame.writeInt(crc32c(frame, start, length + RELIABLE_TRAILER_LENGTH - RELIABLE_CRC_FROM_END));
+        if (sendNext == sendTransmitted && sendTransmitted == sendAcked) {
+            lastProgressNanos = now(); // the retransmission clock starts with the first outstanding frame
+        }
+        sendRing[sendNext & sendMask] = frame;
+        sendNext++;
+        promise.trySuccess();
+        transmit(ctx);
+        updateWritability();
+    }
+
+    /** Sends waiting frames while the peer's window has room. */
+    private void transmit(ChannelHandlerContext ctx) {
+        while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow) {
+            ctx.write(sendRing[sendTransmitted & sendMask].retainedDuplicate(), ctx.voidPromise());
+            sendTransmitted++;
+            framesSent++;
+        }
+    }
+
+    private void retransmit(ChannelHandlerContext ctx, int seq) {
+        ctx.write(sendRing[seq & sendMask].retainedDuplicate(), ctx.voidPromise());
+        framesRetransmitted++;
+    }
+
+    private void updateWritability() {
+        int waiting = sendNext - sendTransmitted;
+        if (!unwritable && (waiting >= config.writeHighWaterFrames()
+                || sendNext - sendAcked >= sendRing.length - 1)) {
+            setWritable(false);
+        } else if (unwritable && waiting <= config.writeLowWaterFrames()
+                && sendNext - sendAcked < sendRing.length - config.writeHighWaterFrames()) {
+            setWritable(true);
+        }
+    }
+
+    private void setWritable(boolean writable) {
+        unwritable = !writable;
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out != null) {
+            out.setUserDefinedWritability(WRITABILITY_INDEX, writable);
+        }
+    }
+
+    /**
+     * A future that completes when the peer has acknowledged every frame written so far (fails if the channel
+     * closes first). A peer that ends a session can wait on it before closing, so its last frames are repaired.
+     */
+    public Future<Void> whenAcknowledged() {
+        Promise<Void> p = ctx.executor().newPromise();
+        if (ctx.executor().inEventLoop()) {
+            addAckWaiter(p);
+        } else {
+            ctx.executor().execute(() -> addAckWaiter(p));
+        }
+        return p;
+    }
+
+    private void addAckWaiter(Promise<Void> p) {
+        if (sendAcked == sendNext) {
+            p.trySuccess(null);
+        } else if (closed) {
+            p.tryFailure(new java.nio.channels.ClosedChannelException());
+        } else {
+            ackWaiters.add(p);
+        }
+    }
+
+    private void onStatus(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
+        if (length < STATUS_BODY_LENGTH) {
+            invalidDropped++;
+            return;
+        }
+        statusReceived++;
+        if (f.getInt(body) != sessionId) {
+            staleFeedback++; // acknowledges another session of ours (an old one, or forged)
+            return;
+        }
+        int next = f.getInt(body + 4);
+        long window = f.getUnsignedInt(body + 8);
+        if (next - sendAcked > 0 && next - sendTransmitted <= 0) {
+            for (int s = sendAcked; s != next; s++) {
+                int slot = s & sendMask;
+                sendRing[slot].release();
+                sendRing[slot] = null;
+            }
+            sendAcked = next;
+            lastProgressNanos = now();
+            rtoNanos = config.retransmitTimeoutNanos();
+            if (sendAcked == sendNext && !ackWaiters.isEmpty()) {
+                for (Promise<Void> p : ackWaiters) {
+                    p.trySuccess(null);
+                }
+                ackWaiters.clear();
+            }
+        } else if (next - sendTransmitted > 0) {
+            invalidDropped++; // acknowledges frames never sent
+            return;
+        }
+        peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
+        transmit(ctx);
+        updateWritability();
+    }
+
+    private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
+        if (length < NACK_HEADER_LENGTH) {
+            invalidDropped++;
+            return;
+        }
+        int ranges = f.getUnsignedShort(body + 4);
+        if (NACK_HEADER_LENGTH + ranges * NACK_RANGE_LENGTH > length) {
+            invalidDropped++;
+            return;
+        }
+        nacksReceived++;
+        if (f.getInt(body) != sessionId) {
+            staleFeedback++;
+            return;
+        }
+        int budget = sendRing.length;
+        for (int r = 0; r < ranges && budget > 0; r++) {
+            int at = body + NACK_HEADER_LENGTH + r * NACK_RANGE_LENGTH;
+            int first = f.getInt(at);
+            int count = f.getUnsignedShort(at + 4);
+            for (int i = 0; i < count && budget > 0; i++) {
+                int seq = first + i;
+                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0) {
+                    retransmit(ctx, seq);
+                    budget--;
+                }
+            }
+        }
+    }
+
+    // =====================================================================================================
+    // receiving half
+    // =====================================================================================================
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf frame = (ByteBuf) msg;
+        boolean kept = false;
+        try {
+            kept = accept(ctx, frame);
+        } finally {
+            if (!kept) {
+                frame.release();
+            }
+        }
+    }
+
+    /** Returns true when the frame was passed on or buffered (ownership taken). */
+    private boolean accept(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (closed) {
+            return false;
+        }
+        int start = frame.readerIndex();
+        int available = frame.readableBytes();
+        if (available < HEADER_LENGTH + RELIABLE_TRAILER_LENGTH) {
+            invalidDropped++;
+            return false;
+        }
+        int versionFlags = frame.getUnsignedByte(start + VERSION_FLAGS_OFFSET);
+        int length = frame.getUnsignedShort(start + FRAME_LENGTH_OFFSET);
+        if (versionFlags >>> VERSION_SHIFT != VERSION || (versionFlags & FLAG_RELIABLE) == 0
+                || length < HEADER_LENGTH + RELIABLE_TRAILER_LENGTH || length > available) {
+            invalidDropped++; // not a reliable PacketFS frame: garbage, or a peer in the other delivery mode
+            return false;
+        }
+        int crcAt = start + length - RELIABLE_CRC_FROM_END;
+        if (crc32c(frame, start, length - RELIABLE_CRC_FROM_END) != frame.getInt(crcAt)) {
+            corruptDropped++; // repaired as a lost frame
+            return false;
+        }
+        int session = frame.getInt(start + length - RELIABLE_SESSION_FROM_END);
+        if (session == 0) {
+            invalidDropped++;
+            return false;
+        }
+        if (peerSession == 0) {
+            peerSession = session;
+            ctx.channel().attr(PEER_LOCKED).set(Boolean.TRUE);
+        } else if (session != peerSession) {
+            foreignDropped++;
+            return false;
+        }
+        lastHeardNanos = now();
+        int seq = frame.getInt(start + SEQUENCE_OFFSET);
+        if ((versionFlags & FLAG_FEEDBACK) != 0) {
+            onFeedback(ctx, frame, start, length, seq);
+            return false;
+        }
+        receiving = true;
+        int ahead = seq - recvNext;
+        if (ahead < 0) {
+            duplicatesDropped++;
+            statusDue = true; // the peer may have missed our STATUS
+            return false;
+        }
+        if (ahead >= recvWindow) {
+            overflowDropped++;
+            statusDue = true;
+            return false;
+        }
+        // strip the trailer (and any link padding after the frame): the codec above sees a plain frame
+        frame.writerIndex(start + length - RELIABLE_TRAILER_LENGTH);
+        frame.setShort(start + FRAME_LENGTH_OFFSET, length - RELIABLE_TRAILER_LENGTH);
+        frame.setByte(start + VERSION_FLAGS_OFFSET, versionFlags & ~FLAG_RELIABLE);
+        if (seq - recvHighest >= 0) {
+            long now = lastHeardNanos;
+            for (int s = recvHighest; s != seq; s++) {
+                int slot = s & recvMask;
+                missingSince[slot] = now;
+                nacked[slot] = false;
+            }
+            recvHighest = seq + 1;
+        }
+        if (ahead == 0) {
+            deliver(ctx, frame);
+            return true;
+        }
+        int slot = seq & recvMask;
+        if (recvSlots[slot] != null) {
+            duplicatesDropped++;
+            return false;
+        }
+        recvSlots[slot] = compact(ctx, frame);
+        framesReordered++;
+        return true;
+    }
+
+    /** Passes {@code frame} (the next in order) up, then every buffered frame that now follows in order. */
+    private void deliver(ChannelHandlerContext ctx, ByteBuf frame) {
+        recvNext++;
+        framesDelivered++;
+        deliveredSinceStatus++;
+        ctx.fireChannelRead(frame);
+        while (!closed) {
+            int slot = recvNext & recvMask;
+            ByteBuf next = recvSlots[slot];
+            if (next == null) {
+                break;
+            }
+            recvSlots[slot] = null;
+            recvNext++;
+            framesDelivered++;
+            deliveredSinceStatus++;
+            ctx.fireChannelRead(next);
+        }
+        statusDue = true;
+        if (!closed && deliveredSinceStatus >= ackEvery) {
+            sendStatus(ctx);
+            ctx.flush();
+        }
+    }
+
+    /** A held frame keeps no more memory than it needs (a datagram buffer may be much larger than its frame). */
+    private static ByteBuf compact(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (frame.capacity() <= 2 * frame.readableBytes() + 64) {
+            return frame;
+        }
+        ByteBuf copy = ctx.alloc().buffer(frame.readableBytes());
+        copy.writeBytes(frame);
+        frame.release();
+        return copy;
+    }
+
+    private void onFeedback(ChannelHandlerContext ctx, ByteBuf f, int start, int length, int seq) {
+        if (feedbackSeen && seq - lastFeedbackSeqIn <= 0) {
+            staleFeedback++; // duplicated or overtaken feedback: a newer one already arrived
+            return;
+        }
+        feedbackSeen = true;
+        lastFeedbackSeqIn = seq;
+        int at = start + HEADER_LENGTH;
+        int end = start + length - RELIABLE_TRAILER_LENGTH;
+        while (at < end) {
+            int opcode = f.getUnsignedByte(at);
+            if (opcode == OPCODE_SYNC || (opcode & 0xC0) != 0xC0 || at + TLV_HEADER_LENGTH > end) {
+                invalidDropped++;
+                return;
+            }
+            int bodyLength = f.getUnsignedShort(at + 1);
+            int body = at + TLV_HEADER_LENGTH;
+            if (body + bodyLength > end) {
+                invalidDropped++;
+                return;
+            }
+            if (opcode == OPCODE_STATUS) {
+                onStatus(ctx, f, body, bodyLength);
+            } else if (opcode == OPCODE_NACK) {
+                onNack(ctx, f, body, bodyLength);
+            }
+            at = body + bodyLength;
+        }
+        ctx.flush();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!closed && receiving && recvHighest - recvNext > 0) {
+            scanGaps(ctx, now());
+        }
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Sends NACK units for every gap that is due (see the class javadoc). */
+    private void scanGaps(ChannelHandlerContext ctx, long now) {
+        nackFrames = 0;
+        int runFirst = 0;
+        int runCount = 0;
+        for (int s = recvNext; s != recvHighest && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
+            int slot = s & recvMask;
+            if (recvSlots[slot] != null) {
+                continue;
+            }
+            boolean due = nacked[slot] ? now - nackedAt[slot] >= config.retransmitTimeoutNanos()
+                    : now - missingSince[slot] >= config.nackDelayNanos()
+                    || recvHighest - 1 - s >= config.reorderThreshold();
+            if (!due) {
+                continue;
+            }
+            nacked[slot] = true;
+            nackedAt[slot] = now;
+            if (runCount > 0 && runFirst + runCount == s && runCount < 0xFFFF) {
+                runCount++;
+            } else {
+                addNackRange(ctx, runFirst, runCount);
+                runFirst = s;
+                runCount = 1;
+            }
+        }
+        addNackRange(ctx, runFirst, runCount);
+        if (nackOut != null) {
+            sendNack(ctx);
+        }
+    }
+
+    private void addNackRange(ChannelHandlerContext ctx, int first, int count) {
+        if (count == 0) {
+            return;
+        }
+        if (nackOut == null) {
+            nackOut = feedbackFrame(ctx);
+            nackOut.writeByte(OPCODE_NACK);
+            nackLengthAt = nackOut.writerIndex();
+            nackOut.writeShort(0); // body length, patched in sendNack
+            nackOut.writeInt(peerSession);
+            nackOut.writeShort(0); // range count, patched in sendNack
+            nackRanges = 0;
+        }
+        nackOut.writeInt(first).writeShort(count);
+        if (++nackRanges == MAX_NACK_RANGES) {
+            sendNack(ctx);
+        }
+    }
+
+    private void sendNack(ChannelHandlerContext ctx) {
+        ByteBuf out = nackOut;
+        nackOut = null;
+        out.setShort(nackLengthAt, out.writerIndex() - nackLengthAt - 2);
+        out.setShort(nackLengthAt + 2 + 4, nackRanges);
+        nacksSent++;
+        nackFrames++;
+        writeStatusUnit(out); // a STATUS rides along, so the sender learns the window with every repair request
+        finishFeedback(ctx, out);
+    }
+
+    private void sendStatus(ChannelHandlerContext ctx) {
+        ByteBuf out = feedbackFrame(ctx);
+        writeStatusUnit(out);
+        finishFeedback(ctx, out);
+    }
+
+    private void writeStatusUnit(ByteBuf out) {
+        out.writeByte(OPCODE_STATUS).writeShort(STATUS_BODY_LENGTH);
+        out.writeInt(peerSession).writeInt(recvNext).writeInt(recvWindow);
+        statusSent++;
+        statusDue = false;
+        deliveredSinceStatus = 0;
+        lastStatusNanos = now();
+    }
+
+    /** A feedback frame's header: flags R and F, this side's window size and CRC flag, feedback sequence. */
+    private ByteBuf feedbackFrame(ChannelHandlerContext ctx) {
+        ByteBuf out = ctx.alloc().buffer(HEADER_LENGTH + TLV_HEADER_LENGTH + NACK_HEADER_LENGTH
+                + MAX_NACK_RANGES * NACK_RANGE_LENGTH + TLV_HEADER_LENGTH + STATUS_BODY_LENGTH
+                + RELIABLE_TRAILER_LENGTH);
+        int flags = FLAG_RELIABLE | FLAG_FEEDBACK | (crcFlag ? PacketFsConstants.FLAG_CRC : 0);
+        out.writeByte(VERSION << VERSION_SHIFT | flags);
+        out.writeByte(windowPow2);
+        out.writeShort(0); // frame length, patched in finishFeedback
+        out.writeInt(feedbackSeqOut++);
+        return out;
+    }
+
+    private void finishFeedback(ChannelHandlerContext ctx, ByteBuf out) {
+        int start = out.readerIndex();
+        out.writeInt(sessionId);
+        int length = out.writerIndex() - start + RELIABLE_CRC_FROM_END;
+        out.setShort(start + FRAME_LENGTH_OFFSET, length);
+        out.writeInt(crc32c(out, start, length - RELIABLE_CRC_FROM_END));
+        ctx.write(out, ctx.voidPromise());
+    }
+
+    // =====================================================================================================
+    // timer
+    // =====================================================================================================
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = now();
+        boolean wrote = false;
+        if (sendTransmitted != sendAcked) {
+            if (now - lastProgressNanos >= rtoNanos) {
+                // nobody asked: the tail may be lost, or the feedback; resend the oldest frames
+                int n = Math.min(config.retransmitBurst(), sendTransmitted - sendAcked);
+                for (int i = 0; i < n; i++) {
+                    retransmit(ctx, sendAcked + i);
+                }
+                retransmitTimeouts++;
+                rtoNanos = Math.min(rtoNanos * 2, config.maxRetransmitTimeoutNanos());
+                lastProgressNanos = now;
+                wrote = true;
+            }
+            if (config.peerTimeoutNanos() > 0 && !timedOut && now - lastHeardNanos >= config.peerTimeoutNanos()) {
+                timedOut = true;
+                ctx.fireExceptionCaught(new PacketFsException(PacketFsException.Reason.PEER_TIMEOUT,
+                        "the peer acknowledged nothing for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos)
+                                + " ms while " + (sendTransmitted - sendAcked) + " frames wait for it; it left, "
+                                + "or the path is down"));
+            }
+        }
+        if (receiving) {
+            if (recvHighest - recvNext > 0) {
+                long before = nacksSent;
+                scanGaps(ctx, now);
+                wrote |= nacksSent != before;
+            }
+            if ((statusDue && now - lastStatusNanos >= config.statusIntervalNanos())
+                    || now - lastStatusNanos >= 10 * config.statusIntervalNanos()) {
+                sendStatus(ctx);
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    // =====================================================================================================
+
+    private int crc32c(ByteBuf b, int index, int length) {
+        crc.reset();
+        if (b.hasArray()) {
+            crc.update(b.array(), b.arrayOffset() + index, length);
+        } else if (b.nioBufferCount() == 1) {
+            crc.update(b.internalNioBuffer(index, length));
+        } else {
+            for (ByteBuffer part : b.nioBuffers(index, length)) {
+                crc.update(part);
+            }
+        }
+        return (int) crc.getValue();
+    }
+
+    /** This side's Session ID (in the trailer of every frame it sends). */
+    public int sessionId() {
+        return sessionId;
+    }
+
+    /** The peer's Session ID this handler locked onto, or 0 before the first valid frame. */
+    public int peerSessionId() {
+        return peerSession;
+    }
+
+    /** Frames written and not yet acknowledged by the peer (sent or waiting for its window). */
+    public int unacknowledged() {
+        return sendNext - sendAcked;
+    }
+
+    /** Frames sent for the first time. */
+    public long framesSent() {
+        return framesSent;
+    }
+
+    /** Frames sent again (on NACK or timeout). */
+    public long framesRetransmitted() {
+        return framesRetransmitted;
+    }
+
+    /** Retransmission timeouts that expired (no progress; the oldest frames were resent). */
+    public long retransmitTimeouts() {
+        return retransmitTimeouts;
+    }
+
+    /** NACK units sent (repair requests). */
+    public long nacksSent() {
+        return nacksSent;
+    }
+
+    /** NACK units received. */
+    public long nacksReceived() {
+        return nacksReceived;
+    }
+
+    /** STATUS units sent. */
+    public long statusSent() {
+        return statusSent;
+    }
+
+    /** STATUS units received. */
+    public long statusReceived() {
+        return statusReceived;
+    }
+
+    /** Data frames passed up, in order. */
+    public long framesDelivered() {
+        return framesDelivered;
+    }
+
+    /** Data frames that arrived ahead of a gap and waited for it. */
+    public long framesReordered() {
+        return framesReordered;
+    }
+
+    /** Data frames that arrived again (already delivered or already waiting) and were dropped. */
+    public long duplicatesDropped() {
+        return duplicatesDropped;
+    }
+
+    /** Data frames beyond the advertised window, dropped. */
+    public long overflowDropped() {
+        return overflowDropped;
+    }
+
+    /** Frames whose CRC32C failed, dropped (and repaired as lost). */
+    public long corruptDropped() {
+        return corruptDropped;
+    }
+
+    /** Inputs that are not reliable PacketFS frames (garbage, the other delivery mode, malformed feedback). */
+    public long invalidDropped() {
+        return invalidDropped;
+    }
+
+    /** Valid frames of another session (a third party, a replay), dropped. */
+    public long foreignDropped() {
+        return foreignDropped;
+    }
+
+    /** Feedback that was duplicated, overtaken or addressed to another session of ours, ignored. */
+    public long staleFeedback() {
+        return staleFeedback;
+    }
+
+    @Override
+    public String toString() {
+        return "PacketFsReliability(session=" + Integer.toHexString(sessionId) + ", peer="
+                + Integer.toHexString(peerSession) + ", sent=" + framesSent + ", retransmitted=" + framesRetransmitted
+                + ", delivered=" + framesDelivered + ", nacks=" + nacksSent + "/" + nacksReceived + ", dropped dup="
+                + duplicatesDropped + " corrupt=" + corruptDropped + " foreign=" + foreignDropped + " invalid="
+                + invalidDropped + ")";
+    }
+}

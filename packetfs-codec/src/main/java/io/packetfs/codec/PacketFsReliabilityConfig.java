@@ -1,0 +1,243 @@
+package io.packetfs.codec;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Settings of a {@link PacketFsReliability} handler (docs/PROTOCOL.md section 10). Every property has a name, a
+ * default and a line of javadoc next to each other; {@link #builder()} validates them together.
+ */
+public final class PacketFsReliabilityConfig {
+
+    /** Bytes that reliable delivery adds to every frame: Session ID (4) and CRC32C (4). */
+    public static final int TRAILER_LENGTH = PacketFsConstants.RELIABLE_TRAILER_LENGTH;
+
+    /** The default settings. */
+    public static final PacketFsReliabilityConfig DEFAULT = builder().build();
+
+    private final int receiveWindowFrames;
+    private final int sendBufferFrames;
+    private final int writeHighWaterFrames;
+    private final int writeLowWaterFrames;
+    private final int reorderThreshold;
+    private final long nackDelayNanos;
+    private final long retransmitTimeoutNanos;
+    private final long maxRetransmitTimeoutNanos;
+    private final int retransmitBurst;
+    private final long statusIntervalNanos;
+    private final long tickNanos;
+    private final long peerTimeoutNanos;
+
+    private PacketFsReliabilityConfig(Builder b) {
+        receiveWindowFrames = b.receiveWindowFrames;
+        sendBufferFrames = b.sendBufferFrames;
+        writeHighWaterFrames = b.writeHighWaterFrames;
+        writeLowWaterFrames = b.writeLowWaterFrames;
+        reorderThreshold = b.reorderThreshold;
+        nackDelayNanos = b.nackDelayNanos;
+        retransmitTimeoutNanos = b.retransmitTimeoutNanos;
+        maxRetransmitTimeoutNanos = b.maxRetransmitTimeoutNanos;
+        retransmitBurst = b.retransmitBurst;
+        statusIntervalNanos = b.statusIntervalNanos;
+        tickNanos = b.tickNanos;
+        peerTimeoutNanos = b.peerTimeoutNanos;
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.receiveWindowFrames = receiveWindowFrames;
+        b.sendBufferFrames = sendBufferFrames;
+        b.writeHighWaterFrames = writeHighWaterFrames;
+        b.writeLowWaterFrames = writeLowWaterFrames;
+        b.reorderThreshold = reorderThreshold;
+        b.nackDelayNanos = nackDelayNanos;
+        b.retransmitTimeoutNanos = retransmitTimeoutNanos;
+        b.maxRetransmitTimeoutNanos = maxRetransmitTimeoutNanos;
+        b.retransmitBurst = retransmitBurst;
+        b.statusIntervalNanos = statusIntervalNanos;
+        b.tickNanos = tickNanos;
+        b.peerTimeoutNanos = peerTimeoutNanos;
+        return b;
+    }
+
+    /** Frames this side buffers out of order, and advertises to the peer as its window. */
+    public int receiveWindowFrames() {
+        return receiveWindowFrames;
+    }
+
+    /** Frames this side keeps for retransmission (sent but unacknowledged, plus not yet sent), at most. */
+    public int sendBufferFrames() {
+        return sendBufferFrames;
+    }
+
+    /** Frames waiting for the peer's window at which the channel becomes unwritable. */
+    public int writeHighWaterFrames() {
+        return writeHighWaterFrames;
+    }
+
+    /** Frames waiting for the peer's window at which the channel becomes writable again. */
+    public int writeLowWaterFrames() {
+        return writeLowWaterFrames;
+    }
+
+    /** A gap is requested at once when this many later frames have arrived (reordering tolerated below it). */
+    public int reorderThreshold() {
+        return reorderThreshold;
+    }
+
+    /** A gap is requested after it has been open this long, whatever arrived after it. */
+    public long nackDelayNanos() {
+        return nackDelayNanos;
+    }
+
+    /** First retransmission timeout (for frames nobody asked for, and before a gap is requested again). */
+    public long retransmitTimeoutNanos() {
+        return retransmitTimeoutNanos;
+    }
+
+    /** The timeout doubles on every expiry without progress, up to this. */
+    public long maxRetransmitTimeoutNanos() {
+        return maxRetransmitTimeoutNanos;
+    }
+
+    /** Unacknowledged frames resent, oldest first, when the retransmission timeout expires. */
+    public int retransmitBurst() {
+        return retransmitBurst;
+    }
+
+    /** A STATUS goes out at least this often while anything changed, and as a keep-alive every 10 intervals. */
+    public long statusIntervalNanos() {
+        return statusIntervalNanos;
+    }
+
+    /** Period of the timer that sends NACK and STATUS units and checks timeouts. */
+    public long tickNanos() {
+        return tickNanos;
+    }
+
+    /** Nothing valid from the peer for this long while frames are unacknowledged fails the channel (0: never). */
+    public long peerTimeoutNanos() {
+        return peerTimeoutNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "receive_window=" + receiveWindowFrames + " send_buffer=" + sendBufferFrames + " rto="
+                + TimeUnit.NANOSECONDS.toMicros(retransmitTimeoutNanos) + "us peer_timeout="
+                + TimeUnit.NANOSECONDS.toMillis(peerTimeoutNanos) + "ms";
+    }
+
+    /** Builds a {@link PacketFsReliabilityConfig}; {@link #build()} checks the values together. */
+    public static final class Builder {
+        private int receiveWindowFrames = 1024;
+        private int sendBufferFrames = 4096;
+        private int writeHighWaterFrames = 512;
+        private int writeLowWaterFrames = 128;
+        private int reorderThreshold = 8;
+        private long nackDelayNanos = TimeUnit.MILLISECONDS.toNanos(2);
+        private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(20);
+        private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(1);
+        private int retransmitBurst = 32;
+        private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
+        private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
+
+        private Builder() {
+        }
+
+        /** See {@link PacketFsReliabilityConfig#receiveWindowFrames()}; 1..32,768. */
+        public Builder receiveWindowFrames(int frames) {
+            receiveWindowFrames = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#sendBufferFrames()}; a power of two, 2..65,536. */
+        public Builder sendBufferFrames(int frames) {
+            sendBufferFrames = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#writeHighWaterFrames()} and the low water mark. */
+        public Builder writeWaterMarks(int lowFrames, int highFrames) {
+            writeLowWaterFrames = lowFrames;
+            writeHighWaterFrames = highFrames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#reorderThreshold()}; 1 or more. */
+        public Builder reorderThreshold(int frames) {
+            reorderThreshold = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#nackDelayNanos()}. */
+        public Builder nackDelay(long time, TimeUnit unit) {
+            nackDelayNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#retransmitTimeoutNanos()} and the maximum it backs off to. */
+        public Builder retransmitTimeout(long initial, long max, TimeUnit unit) {
+            retransmitTimeoutNanos = unit.toNanos(initial);
+            maxRetransmitTimeoutNanos = unit.toNanos(max);
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#retransmitBurst()}; 1 or more. */
+        public Builder retransmitBurst(int frames) {
+            retransmitBurst = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#statusIntervalNanos()}. */
+        public Builder statusInterval(long time, TimeUnit unit) {
+            statusIntervalNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#tickNanos()}. */
+        public Builder tick(long time, TimeUnit unit) {
+            tickNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#peerTimeoutNanos()}; 0 turns the check off. */
+        public Builder peerTimeout(long time, TimeUnit unit) {
+            peerTimeoutNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /** Checks the values together and builds the settings. */
+        public PacketFsReliabilityConfig build() {
+            if (receiveWindowFrames < 1 || receiveWindowFrames > 32768) {
+                throw new IllegalArgumentException("receiveWindowFrames " + receiveWindowFrames
+                        + " (expected 1..32768)");
+            }
+            if (sendBufferFrames < 2 || sendBufferFrames > 65536 || Integer.bitCount(sendBufferFrames) != 1) {
+                throw new IllegalArgumentException("sendBufferFrames " + sendBufferFrames
+                        + " (expected a power of two, 2..65536)");
+            }
+            if (writeLowWaterFrames < 0 || writeHighWaterFrames <= writeLowWaterFrames
+                    || writeHighWaterFrames >= sendBufferFrames) {
+                throw new IllegalArgumentException("write water marks " + writeLowWaterFrames + ".."
+                        + writeHighWaterFrames + " (expected 0 <= low < high < sendBufferFrames "
+                        + sendBufferFrames + ")");
+            }
+            if (reorderThreshold < 1 || retransmitBurst < 1) {
+                throw new IllegalArgumentException("reorderThreshold " + reorderThreshold + " and retransmitBurst "
+                        + retransmitBurst + " must be 1 or more");
+            }
+            if (nackDelayNanos < 0 || retransmitTimeoutNanos <= 0 || maxRetransmitTimeoutNanos < retransmitTimeoutNanos
+                    || statusIntervalNanos <= 0 || tickNanos <= 0 || peerTimeoutNanos < 0) {
+                throw new IllegalArgumentException("times must be positive (nack delay and peer timeout may be 0), "
+                        + "and the maximum retransmission timeout at least the initial one");
+            }
+            return new PacketFsReliabilityConfig(this);
+        }
+    }
+}
