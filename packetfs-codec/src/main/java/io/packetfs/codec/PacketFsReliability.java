@@ -105,6 +105,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     private int sendNext;
     private int sendAcked;
     private int sendTransmitted;
+    private int flushedUpTo;
     private int peerWindow = INITIAL_PEER_WINDOW;
     private long lastProgressNanos;
     private long rtoNanos;
@@ -293,6 +294,17 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         }
     }
 
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (sendTransmitted != flushedUpTo) {
+            // frames leave now: the retransmission clock runs from here, not from when they were encoded (a
+            // sender that spends long encoding a batch must not time out on frames that were not even sent)
+            flushedUpTo = sendTransmitted;
+            lastProgressNanos = now();
+        }
+        ctx.flush();
+    }
+
     private void retransmit(ChannelHandlerContext ctx, int seq) {
         ctx.write(sendRing[seq & sendMask].retainedDuplicate(), ctx.voidPromise());
         framesRetransmitted++;
@@ -329,6 +341,21 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             ctx.executor().execute(() -> addAckWaiter(p));
         }
         return p;
+    }
+
+    /**
+     * Sends a STATUS for everything received so far, now, instead of at the next timer tick: a peer about to close
+     * calls it so that the other side learns that its last frames arrived.
+     */
+    public void acknowledgeNow() {
+        if (ctx.executor().inEventLoop()) {
+            if (!closed && receiving) {
+                sendStatus(ctx);
+                flush(ctx);
+            }
+        } else {
+            ctx.executor().execute(this::acknowledgeNow);
+        }
     }
 
     private void addAckWaiter(Promise<Void> p) {
@@ -529,7 +556,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         statusDue = true;
         if (!closed && deliveredSinceStatus >= ackEvery) {
             sendStatus(ctx);
-            ctx.flush();
+            flush(ctx);
         }
     }
 
@@ -572,7 +599,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             }
             at = body + bodyLength;
         }
-        ctx.flush();
+        flush(ctx);
     }
 
     @Override
@@ -580,7 +607,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         if (!closed && receiving && recvHighest - recvNext > 0) {
             scanGaps(ctx, now());
         }
-        ctx.flush();
+        flush(ctx);
         ctx.fireChannelReadComplete();
     }
 
@@ -726,7 +753,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             }
         }
         if (wrote) {
-            ctx.flush();
+            flush(ctx);
         }
     }
 

@@ -140,11 +140,11 @@ public final class PacketFsReliabilityConfig {
         private int writeLowWaterFrames = 128;
         private int reorderThreshold = 8;
         private long nackDelayNanos = TimeUnit.MILLISECONDS.toNanos(2);
-        private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(20);
-        private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(1);
+        private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
         private int retransmitBurst = 32;
         private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
-        private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        private long tickNanos = TimeUnit.MILLISECONDS.toNanos(5);
         private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
 
         private Builder() {

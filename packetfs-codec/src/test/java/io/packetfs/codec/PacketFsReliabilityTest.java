@@ -263,14 +263,14 @@ class PacketFsReliabilityTest {
         List<ByteBuf> got = new ArrayList<>();
         drain(b, got);
         assertEquals(7, got.size());
-        // nothing happens before the retransmission timeout (20 ms) ...
-        a.advanceTimeBy(19, TimeUnit.MILLISECONDS);
+        // nothing happens before the retransmission timeout (50 ms) ...
+        a.advanceTimeBy(49, TimeUnit.MILLISECONDS);
         a.runScheduledPendingTasks();
         assertEquals(0, handler(a).framesRetransmitted());
         drainOutbound(a, wire = new ArrayList<>());
         wire.forEach(ByteBuf::release);
         // ... then the oldest unacknowledged frames go again
-        a.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+        a.advanceTimeBy(6, TimeUnit.MILLISECONDS); // the next timer tick (5 ms period)
         a.runScheduledPendingTasks();
         assertEquals(1, handler(a).retransmitTimeouts());
         drainOutbound(a, wire = new ArrayList<>());
@@ -433,8 +433,8 @@ class PacketFsReliabilityTest {
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0)).isInstanceOf(PacketFsException.class)
                 .hasMessageContaining("PEER_TIMEOUT").hasMessageContaining("1 frames wait");
-        // retransmissions backed off: 20, 40, 80, 160, 320 ms -> at most 5 timeouts in 600 ms
-        assertThat(handler(a).retransmitTimeouts()).isBetween(3L, 5L);
+        // retransmissions backed off: after 50, 100, 200 ms (at 50, 150, 350 ms), the next at 750 ms
+        assertEquals(3, handler(a).retransmitTimeouts());
     }
 
     @Test

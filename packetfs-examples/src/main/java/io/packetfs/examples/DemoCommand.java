@@ -71,11 +71,11 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 CompletableFuture<Channel> ready = new CompletableFuture<>();
                 Future<TransferResult> rx = pool2.submit(() -> RecvCommand.receive(pool,
-                        PacketFsEndpoint.udp("127.0.0.1", 0), output, false, 10, ready));
+                        PacketFsEndpoint.udp("127.0.0.1", 0), output, false, 10, true, ready));
                 Channel listening = ready.get();
                 int port = ((InetSocketAddress) listening.localAddress()).getPort();
                 TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input,
-                        10, !noProgress);
+                        10, !noProgress, true);
                 TransferResult r = rx.get();
                 System.out.println(tx.summary("send"));
                 System.out.println(r.summary("recv"));

@@ -48,16 +48,29 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
 
     private final long timeoutNanos;
+    private final boolean reliable;
+    private final int timeoutSeconds;
     private volatile long lastHeard;
     private io.netty.util.concurrent.ScheduledFuture<?> watchdog;
     private long strayFrames;
 
-    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress, int timeoutSeconds) {
+    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress, int timeoutSeconds,
+                 boolean reliable) {
+        this.reliable = reliable;
+        this.timeoutSeconds = timeoutSeconds;
         this.pool = pool;
         this.output = output;
         this.meter = meter;
         this.progress = progress;
         this.timeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    }
+
+    boolean reliable() {
+        return reliable;
+    }
+
+    int timeoutSeconds() {
+        return timeoutSeconds;
     }
 
     @Override
@@ -70,12 +83,15 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         if (watchdog == null) {
             watchdog = ctx.executor().scheduleAtFixedRate(() -> {
                 if (!done.isDone() && System.nanoTime() - lastHeard > timeoutNanos) {
-                    stop(PacketFsTransferUnits.CLOSE_ABORTED, "the sender went silent for "
-                            + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
-                            + " s; the transfer is incomplete and the partial file was deleted");
+                    senderSilent();
                 }
             }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
+    }
+
+    private void senderSilent() {
+        stop(PacketFsTransferUnits.CLOSE_ABORTED, "the sender went silent for " + timeoutSeconds
+                + " s; the transfer is incomplete and the partial file was deleted");
     }
 
     @Override
@@ -216,7 +232,10 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
             strayFrames++; // garbage from a third party before any sender was accepted: ignore it
             return;
         }
-        if (cause instanceof PacketFsException) {
+        if (cause instanceof PacketFsException
+                && ((PacketFsException) cause).reason() == PacketFsException.Reason.PEER_TIMEOUT) {
+            senderSilent(); // the reliability handler saw no acknowledgement for the same time
+        } else if (cause instanceof PacketFsException) {
             stop(PacketFsTransferUnits.CLOSE_INTEGRITY, cause.getMessage());
         } else {
             stop(PacketFsTransferUnits.CLOSE_PROTOCOL, String.valueOf(cause));
@@ -275,6 +294,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         r.wireBytes = meter.bytesIn;
         r.frames = meter.framesIn;
         r.seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
+        r.recordRepair(ctx.channel());
         done.complete(r);
     }
 }

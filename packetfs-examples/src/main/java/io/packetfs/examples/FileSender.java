@@ -25,10 +25,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sending side of a file transfer (docs/PROTOCOL.md section 8), at the top of a pipeline whose pool encoder
+ * The sending side of a file transfer (docs/PROTOCOL.md section 7), at the top of a pipeline whose pool encoder
  * turns the file's bytes into references. HELLO until the receiver answers with the same pool; FILE; the file in
- * chunks, never more than {@link #MAX_WINDOWS_IN_FLIGHT} windows ahead of the receiver's SYNC_ACKs (flow control);
- * END with the SHA-256; then it waits for the receiver's CLOSE, which carries the verdict.
+ * chunks while the channel is writable (reliable mode: the reliability handler below turns it unwritable when the
+ * receiver's window is full, and repairs losses), or, in unreliable mode, never more than
+ * {@link #MAX_WINDOWS_IN_FLIGHT} windows ahead of the receiver's SYNC_ACKs; END with the SHA-256; then it waits for
+ * the receiver's CLOSE, which carries the verdict.
  */
 final class FileSender extends ChannelInboundHandlerAdapter {
 
@@ -45,6 +47,8 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private final WireMeter meter;
     private final boolean progress;
+    private final boolean reliable;
+    private final int timeoutSeconds;
     private State state = State.HANDSHAKE;
     private Channel channel;
     private FileChannel file;
@@ -58,7 +62,10 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private ProgressBar bar;
     private long strayFrames;
 
-    FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress) {
+    FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress,
+               boolean reliable) {
+        this.reliable = reliable;
+        this.timeoutSeconds = timeoutSeconds;
         this.pool = pool;
         this.input = input;
         this.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
@@ -84,6 +91,22 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 TimeUnit.MILLISECONDS);
     }
 
+    boolean reliable() {
+        return reliable;
+    }
+
+    int timeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    private void receiverSilent() {
+        fail(state == State.HANDSHAKE
+                ? "no receiver answered within " + timeoutSeconds + " s: is 'packetfs recv' running on the same "
+                + "transport, with the same pool" + (reliable ? "" : " and --unreliable") + "?"
+                : "the receiver stopped answering for " + timeoutSeconds + " s (a stopped receiver, or a path "
+                + "that lost everything); the transfer is incomplete");
+    }
+
     private void sendHello() {
         channel.writeAndFlush(PacketFsTransferUnits.hello(channel.alloc(), PacketFsTransferUnits.ROLE_SENDER,
                 pool.fingerprint(), pool.size(), geometryBytes(pool)), channel.voidPromise());
@@ -105,15 +128,11 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         }
         long now = System.nanoTime();
         if (now - lastHeard > timeoutNanos) {
-            fail(state == State.HANDSHAKE
-                    ? "no receiver answered within " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
-                    + " s: is 'packetfs recv' running on the same transport, with the same pool?"
-                    : "the receiver stopped answering for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
-                    + " s (lost frames or a stopped receiver); the transfer is incomplete");
+            receiverSilent();
             return;
         }
-        if (state == State.HANDSHAKE) {
-            sendHello();
+        if (state == State.HANDSHAKE && !reliable) {
+            sendHello(); // reliable mode: the reliability handler repeats the first HELLO until it is acknowledged
         }
         if (bar != null) {
             bar.stepTo(sent);
@@ -189,11 +208,15 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Sends file chunks while the receiver is at most MAX_WINDOWS_IN_FLIGHT windows behind. */
+    /**
+     * Sends file chunks while the channel is writable and, in unreliable mode, while the receiver is at most
+     * MAX_WINDOWS_IN_FLIGHT windows behind.
+     */
     private void pump() {
         PacketFsSyncInserter inserter = (PacketFsSyncInserter) channel.pipeline().get(PacketFsPipelines.SYNC_INSERTER);
         try {
-            while (state == State.SENDING && inserter.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT) {
+            while (state == State.SENDING && channel.isWritable()
+                    && (reliable || inserter.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
                 ByteBuf chunk = channel.alloc().heapBuffer(CHUNK);
                 int n;
                 try {
@@ -252,6 +275,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         r.frames = meter.framesOut;
         r.refs = ((PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER)).refsEncoded();
         r.seconds = (System.nanoTime() - start) / 1e9;
+        r.recordRepair(channel);
         done.complete(r);
     }
 
@@ -265,7 +289,20 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (state == State.SENDING && ctx.channel().isWritable()) {
+            pump();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.packetfs.codec.PacketFsException && ((io.packetfs.codec.PacketFsException) cause)
+                .reason() == io.packetfs.codec.PacketFsException.Reason.PEER_TIMEOUT) {
+            receiverSilent(); // the reliability handler saw no acknowledgement for the same time
+            return;
+        }
         if (state == State.HANDSHAKE && cause instanceof io.packetfs.codec.PacketFsException) {
             strayFrames++; // garbage from a third party before the session exists: ignore it
             return;

@@ -3,6 +3,7 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
@@ -32,6 +33,10 @@ final class RecvCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 10): a lost, duplicated "
+            + "or reordered frame stops the transfer (detected, never silent). The sender must use it too."})
+    boolean unreliable;
+
     @Option(names = "--timeout", defaultValue = "10",
             description = "Seconds of silence from an accepted sender before giving up (default ${DEFAULT-VALUE}).")
     int timeout;
@@ -43,18 +48,19 @@ final class RecvCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, ready);
+            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, !unreliable, ready);
             System.out.println(r.summary("recv"));
             return r.ok ? 0 : 1;
         }
     }
 
     static TransferResult receive(PacketFsPool pool, PacketFsEndpoint endpoint, Path output, boolean progress,
-                                  int timeout, CompletableFuture<Channel> ready) throws Exception {
+                                  int timeout, boolean reliable, CompletableFuture<Channel> ready)
+            throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
-            FileReceiver receiver = new FileReceiver(pool, output, meter, progress, timeout);
+            FileReceiver receiver = new FileReceiver(pool, output, meter, progress, timeout, reliable);
             Channel ch;
             try {
                 ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
@@ -70,6 +76,11 @@ final class RecvCommand implements Callable<Integer> {
                 TransferResult r = receiver.done.get();
                 // let the CLOSE unit reach the sender before the socket goes away
                 ch.eventLoop().submit(() -> ch.flush()).sync();
+                PacketFsReliability reliability = Transfers.reliabilityOf(ch);
+                if (reliability != null) {
+                    // reliable mode: until the sender acknowledged it (repaired if lost), for at most 2 s
+                    reliability.whenAcknowledged().await(2, TimeUnit.SECONDS);
+                }
                 ch.close().sync();
                 return r;
             } finally {

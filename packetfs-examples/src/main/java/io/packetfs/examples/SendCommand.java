@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
@@ -38,6 +39,10 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 10): a lost, duplicated "
+            + "or reordered frame stops the transfer (detected, never silent). The receiver must use it too."})
+    boolean unreliable;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(input)) {
@@ -46,23 +51,27 @@ final class SendCommand implements Callable<Integer> {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             PacketFsPoolIndex index = Transfers.index(pool, poolFile);
-            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress);
+            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !unreliable);
             System.out.println(r.summary("send"));
             return r.ok ? 0 : 1;
         }
     }
 
     static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
-                               int timeout, boolean progress) throws Exception {
+                               int timeout, boolean progress, boolean reliable) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
-            FileSender sender = new FileSender(pool, input, timeout, meter, progress);
+            FileSender sender = new FileSender(pool, input, timeout, meter, progress, reliable);
             Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
                     Transfers.sender(pool, index, meter, sender), Transfers.CONFIG.maxFrameLength())
                     .sync().channel();
             ch.eventLoop().execute(() -> sender.start(ch));
             TransferResult r = sender.done.get();
+            PacketFsReliability reliability = Transfers.reliabilityOf(ch);
+            if (reliability != null) {
+                reliability.acknowledgeNow(); // the receiver's CLOSE arrived: tell it, so it can go at once
+            }
             ch.close().sync();
             return r;
         } finally {

@@ -10,6 +10,20 @@ final class TransferResult {
     long frames;
     long refs;
     double seconds;
+    /** Loss repair and drops (reliable mode), or null. */
+    String repair;
+
+    /** Records what the reliability handler of {@code ch} did, if there is one. */
+    void recordRepair(io.netty.channel.Channel ch) {
+        io.packetfs.codec.PacketFsReliability r = Transfers.reliabilityOf(ch);
+        if (r != null) {
+            repair = String.format("frames sent %,d, retransmitted %,d (%,d timeouts); NACKs sent %,d, received %,d; "
+                            + "dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, beyond window %,d",
+                    r.framesSent(), r.framesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(), r.nacksReceived(),
+                    r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
+                    r.overflowDropped());
+        }
+    }
 
     static TransferResult failure(String message) {
         TransferResult r = new TransferResult();
@@ -25,6 +39,7 @@ final class TransferResult {
                 who, message, who, fileBytes, wireBytes, fileBytes == 0 ? 0.0 : (double) wireBytes / fileBytes,
                 fileBytes == 0 ? "empty file" : String.format("%.1fx fewer bytes on the wire",
                         (double) fileBytes / Math.max(1, wireBytes)),
-                frames, frames / secs, fileBytes / secs / 1e6, seconds);
+                frames, frames / secs, fileBytes / secs / 1e6, seconds)
+                + (repair == null ? "" : String.format("%n%s: %s", who, repair));
     }
 }

@@ -11,6 +11,8 @@ import io.packetfs.codec.PacketFsPoolEncoder;
 import io.packetfs.codec.PacketFsPoolEncoderHandler;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.codec.PacketFsReliabilityConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,13 +46,35 @@ final class Transfers {
                 : PacketFsPoolIndex.loadOrBuild(pool, poolFile.resolveSibling(poolFile.getFileName() + ".pfsidx"));
     }
 
+    /**
+     * Reliable delivery for a transfer whose peers give up after {@code timeoutSeconds} of silence: the defaults
+     * (1,024-frame receive window, about 1.5 MB, within the tunnel's 4 MiB socket receive buffer).
+     */
+    static PacketFsReliabilityConfig reliability(int timeoutSeconds) {
+        return PacketFsReliabilityConfig.DEFAULT.toBuilder()
+                .peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS).build();
+    }
+
+    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds) {
+        if (reliable) {
+            PacketFsPipelines.addReliableCodec(ch.pipeline(), CONFIG, reliability(timeoutSeconds));
+        } else {
+            PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+        }
+    }
+
+    /** The reliability handler of a transfer channel, or null in unreliable mode. */
+    static PacketFsReliability reliabilityOf(Channel ch) {
+        return ch.pipeline().get(PacketFsReliability.class);
+    }
+
     static ChannelInitializer<Channel> sender(PacketFsPool pool, PacketFsPoolIndex index, WireMeter meter,
                                               FileSender sender) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(meter);
-                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                addCodec(ch, sender.reliable(), sender.timeoutSeconds());
                 ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
@@ -63,7 +87,7 @@ final class Transfers {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(meter);
-                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds());
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(receiver);
             }

@@ -65,7 +65,7 @@ class FileTransferTest {
         new SplittableRandom(3).nextBytes(data);
         TransferResult[] r = transfer(pool, pool, data);
         assertTrue(r[1].ok, r[1].message);
-        assertThat(r[0].wireBytes).isLessThan((long) (data.length * 1.03));
+        assertThat(r[0].wireBytes).as(r[0].summary("send")).isLessThan((long) (data.length * 1.03));
     }
 
     @Test
@@ -164,12 +164,13 @@ class FileTransferTest {
         try {
             CompletableFuture<Channel> ready = new CompletableFuture<>();
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 1, ready));
+                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 1, true, ready));
             int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
             io.netty.channel.EventLoopGroup group = io.packetfs.transport.PacketFsTransports.newEventLoopGroup(1);
             try {
                 io.netty.channel.embedded.EmbeddedChannel codec = new io.netty.channel.embedded.EmbeddedChannel();
-                io.packetfs.codec.PacketFsPipelines.addCodec(codec.pipeline(), Transfers.CONFIG);
+                io.packetfs.codec.PacketFsPipelines.addReliableCodec(codec.pipeline(), Transfers.CONFIG,
+                        io.packetfs.codec.PacketFsReliabilityConfig.DEFAULT);
                 Channel ch = io.packetfs.transport.PacketFsTransports.open(PacketFsEndpoint.udp("127.0.0.1", port),
                         io.packetfs.transport.PacketFsTransports.Role.CONNECT, group,
                         new io.netty.channel.ChannelInboundHandlerAdapter() {
@@ -227,10 +228,10 @@ class FileTransferTest {
         try {
             CompletableFuture<Channel> ready = new CompletableFuture<>();
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(receiverPool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 10, ready));
+                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 10, true, ready));
             int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
             TransferResult tx = SendCommand.send(senderPool, senderIndex, PacketFsEndpoint.udp("127.0.0.1", port),
-                    input, 10, false);
+                    input, 10, false, true);
             return new TransferResult[] {tx, rx.get(30, TimeUnit.SECONDS)};
         } finally {
             exec.shutdownNow();
