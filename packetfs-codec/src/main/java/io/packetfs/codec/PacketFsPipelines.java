@@ -40,7 +40,7 @@ public final class PacketFsPipelines {
     }
 
     /**
-     * Appends a {@link PacketFsReliability} handler and then the codec (docs/PROTOCOL.md section 10). Frames on the
+     * Appends a {@link PacketFsReliability} handler and then the codec (docs/PROTOCOL.md section 9). Frames on the
      * wire stay within {@code config.maxFrameLength()}: the codec's frames are 8 bytes shorter, for the trailer.
      * Returns the reliability handler (its counters, {@link PacketFsReliability#whenAcknowledged()}).
      */

@@ -39,7 +39,7 @@ import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
 import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
 
 /**
- * Reliable, ordered, flow-controlled delivery of PacketFS frames between two peers (docs/PROTOCOL.md section 10).
+ * Reliable, ordered, flow-controlled delivery of PacketFS frames between two peers (docs/PROTOCOL.md section 9).
  * It sits between the transport adapter and the tier codec ({@link PacketFsPipelines#addReliableCodec}) and works
  * on whole frames, in both directions at once:
  *
@@ -109,6 +109,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     private int peerWindow = INITIAL_PEER_WINDOW;
     private long lastProgressNanos;
     private long rtoNanos;
+    private final long[] sentAt;
+    private final boolean[] resent;
+    private long srttNanos = -1;
+    private long rttvarNanos;
     private boolean unwritable;
     private boolean timedOut;
     private int feedbackSeqOut;
@@ -119,6 +123,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     private final long[] missingSince;
     private final long[] nackedAt;
     private final boolean[] nacked;
+    private long repairRttNanos = -1;
     private final int recvMask;
     private final int recvWindow;
     private final int ackEvery;
@@ -168,6 +173,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         this.sessionId = sessionId;
         this.sendRing = new ByteBuf[config.sendBufferFrames()];
         this.sendMask = sendRing.length - 1;
+        this.sentAt = new long[sendRing.length];
+        this.resent = new boolean[sendRing.length];
         this.recvWindow = config.receiveWindowFrames();
         int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
         this.recvSlots = new ByteBuf[slots];
@@ -287,8 +294,12 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
 
     /** Sends waiting frames while the peer's window has room. */
     private void transmit(ChannelHandlerContext ctx) {
+        long now = sendTransmitted != sendNext ? now() : 0;
         while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow) {
-            ctx.write(sendRing[sendTransmitted & sendMask].retainedDuplicate(), ctx.voidPromise());
+            int slot = sendTransmitted & sendMask;
+            sentAt[slot] = now;
+            resent[slot] = false;
+            ctx.write(sendRing[slot].retainedDuplicate(), ctx.voidPromise());
             sendTransmitted++;
             framesSent++;
         }
@@ -306,6 +317,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     }
 
     private void retransmit(ChannelHandlerContext ctx, int seq) {
+        resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
         ctx.write(sendRing[seq & sendMask].retainedDuplicate(), ctx.voidPromise());
         framesRetransmitted++;
     }
@@ -381,14 +393,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         int next = f.getInt(body + 4);
         long window = f.getUnsignedInt(body + 8);
         if (next - sendAcked > 0 && next - sendTransmitted <= 0) {
+            int newest = (next - 1) & sendMask;
+            long now = now();
+            if (!resent[newest]) {
+                sampleRoundTrip(now - sentAt[newest]);
+            }
             for (int s = sendAcked; s != next; s++) {
                 int slot = s & sendMask;
                 sendRing[slot].release();
                 sendRing[slot] = null;
             }
             sendAcked = next;
-            lastProgressNanos = now();
-            rtoNanos = config.retransmitTimeoutNanos();
+            lastProgressNanos = now;
+            rtoNanos = currentRto();
             if (sendAcked == sendNext && !ackWaiters.isEmpty()) {
                 for (Promise<Void> p : ackWaiters) {
                     p.trySuccess(null);
@@ -402,6 +419,35 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
         transmit(ctx);
         updateWritability();
+    }
+
+    /** RFC 6298 smoothing of a round trip (first transmission to the STATUS that covers it). */
+    private void sampleRoundTrip(long sample) {
+        if (srttNanos < 0) {
+            srttNanos = sample;
+            rttvarNanos = sample / 2;
+        } else {
+            rttvarNanos = (3 * rttvarNanos + Math.abs(srttNanos - sample)) / 4;
+            srttNanos = (7 * srttNanos + sample) / 8;
+        }
+    }
+
+    /** The retransmission timeout: smoothed round trip + 4 deviations, within the configured bounds. */
+    private long currentRto() {
+        if (srttNanos < 0) {
+            return config.retransmitTimeoutNanos();
+        }
+        return Math.max(config.minRetransmitTimeoutNanos(), Math.min(config.maxRetransmitTimeoutNanos(),
+                srttNanos + Math.max(config.tickNanos(), 4 * rttvarNanos)));
+    }
+
+    /** How long a requested gap waits before it is requested again: twice the repair time seen, within bounds. */
+    private long renackInterval() {
+        if (repairRttNanos < 0) {
+            return config.retransmitTimeoutNanos();
+        }
+        return Math.max(config.minRetransmitTimeoutNanos(), Math.min(config.maxRetransmitTimeoutNanos(),
+                2 * repairRttNanos));
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
@@ -512,20 +558,26 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         frame.writerIndex(start + length - RELIABLE_TRAILER_LENGTH);
         frame.setShort(start + FRAME_LENGTH_OFFSET, length - RELIABLE_TRAILER_LENGTH);
         frame.setByte(start + VERSION_FLAGS_OFFSET, versionFlags & ~FLAG_RELIABLE);
+        int slot = seq & recvMask;
         if (seq - recvHighest >= 0) {
             long now = lastHeardNanos;
             for (int s = recvHighest; s != seq; s++) {
-                int slot = s & recvMask;
-                missingSince[slot] = now;
-                nacked[slot] = false;
+                int hole = s & recvMask;
+                missingSince[hole] = now;
+                nacked[hole] = false;
             }
+            nacked[slot] = false;
             recvHighest = seq + 1;
+        } else if (nacked[slot] && recvSlots[slot] == null) {
+            // a requested frame arrived: how long repairs take decides when to ask again
+            nacked[slot] = false;
+            long sample = lastHeardNanos - nackedAt[slot];
+            repairRttNanos = repairRttNanos < 0 ? sample : (7 * repairRttNanos + sample) / 8;
         }
         if (ahead == 0) {
             deliver(ctx, frame);
             return true;
         }
-        int slot = seq & recvMask;
         if (recvSlots[slot] != null) {
             duplicatesDropped++;
             return false;
@@ -621,7 +673,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             if (recvSlots[slot] != null) {
                 continue;
             }
-            boolean due = nacked[slot] ? now - nackedAt[slot] >= config.retransmitTimeoutNanos()
+            boolean due = nacked[slot] ? now - nackedAt[slot] >= renackInterval()
                     : now - missingSince[slot] >= config.nackDelayNanos()
                     || recvHighest - 1 - s >= config.reorderThreshold();
             if (!due) {

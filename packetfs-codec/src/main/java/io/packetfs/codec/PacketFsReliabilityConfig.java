@@ -3,7 +3,7 @@ package io.packetfs.codec;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Settings of a {@link PacketFsReliability} handler (docs/PROTOCOL.md section 10). Every property has a name, a
+ * Settings of a {@link PacketFsReliability} handler (docs/PROTOCOL.md section 9). Every property has a name, a
  * default and a line of javadoc next to each other; {@link #builder()} validates them together.
  */
 public final class PacketFsReliabilityConfig {
@@ -22,6 +22,7 @@ public final class PacketFsReliabilityConfig {
     private final long nackDelayNanos;
     private final long retransmitTimeoutNanos;
     private final long maxRetransmitTimeoutNanos;
+    private final long minRetransmitTimeoutNanos;
     private final int retransmitBurst;
     private final long statusIntervalNanos;
     private final long tickNanos;
@@ -36,6 +37,7 @@ public final class PacketFsReliabilityConfig {
         nackDelayNanos = b.nackDelayNanos;
         retransmitTimeoutNanos = b.retransmitTimeoutNanos;
         maxRetransmitTimeoutNanos = b.maxRetransmitTimeoutNanos;
+        minRetransmitTimeoutNanos = b.minRetransmitTimeoutNanos;
         retransmitBurst = b.retransmitBurst;
         statusIntervalNanos = b.statusIntervalNanos;
         tickNanos = b.tickNanos;
@@ -58,6 +60,7 @@ public final class PacketFsReliabilityConfig {
         b.nackDelayNanos = nackDelayNanos;
         b.retransmitTimeoutNanos = retransmitTimeoutNanos;
         b.maxRetransmitTimeoutNanos = maxRetransmitTimeoutNanos;
+        b.minRetransmitTimeoutNanos = minRetransmitTimeoutNanos;
         b.retransmitBurst = retransmitBurst;
         b.statusIntervalNanos = statusIntervalNanos;
         b.tickNanos = tickNanos;
@@ -95,9 +98,18 @@ public final class PacketFsReliabilityConfig {
         return nackDelayNanos;
     }
 
-    /** First retransmission timeout (for frames nobody asked for, and before a gap is requested again). */
+    /**
+     * Retransmission timeout before any round trip was measured (for frames nobody asked for, and before a gap is
+     * requested again); afterwards the timeout follows the measured round trip (RFC 6298), within
+     * {@link #minRetransmitTimeoutNanos()} and {@link #maxRetransmitTimeoutNanos()}.
+     */
     public long retransmitTimeoutNanos() {
         return retransmitTimeoutNanos;
+    }
+
+    /** The measured retransmission timeout never goes below this. */
+    public long minRetransmitTimeoutNanos() {
+        return minRetransmitTimeoutNanos;
     }
 
     /** The timeout doubles on every expiry without progress, up to this. */
@@ -142,6 +154,7 @@ public final class PacketFsReliabilityConfig {
         private long nackDelayNanos = TimeUnit.MILLISECONDS.toNanos(2);
         private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(50);
         private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
+        private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(10);
         private int retransmitBurst = 32;
         private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
         private long tickNanos = TimeUnit.MILLISECONDS.toNanos(5);
@@ -185,6 +198,12 @@ public final class PacketFsReliabilityConfig {
         public Builder retransmitTimeout(long initial, long max, TimeUnit unit) {
             retransmitTimeoutNanos = unit.toNanos(initial);
             maxRetransmitTimeoutNanos = unit.toNanos(max);
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#minRetransmitTimeoutNanos()}. */
+        public Builder minRetransmitTimeout(long time, TimeUnit unit) {
+            minRetransmitTimeoutNanos = unit.toNanos(time);
             return this;
         }
 
@@ -233,6 +252,7 @@ public final class PacketFsReliabilityConfig {
                         + retransmitBurst + " must be 1 or more");
             }
             if (nackDelayNanos < 0 || retransmitTimeoutNanos <= 0 || maxRetransmitTimeoutNanos < retransmitTimeoutNanos
+                    || minRetransmitTimeoutNanos <= 0 || minRetransmitTimeoutNanos > maxRetransmitTimeoutNanos
                     || statusIntervalNanos <= 0 || tickNanos <= 0 || peerTimeoutNanos < 0) {
                 throw new IllegalArgumentException("times must be positive (nack delay and peer timeout may be 0), "
                         + "and the maximum retransmission timeout at least the initial one");

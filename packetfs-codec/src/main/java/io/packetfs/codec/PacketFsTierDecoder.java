@@ -104,7 +104,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
         if ((flags & FLAG_RELIABLE) != 0) {
             throw new PacketFsException(PacketFsException.Reason.RESERVED_FLAGS, String.format(
                     "flag R (reliable delivery, flags 0x%X) is set but no PacketFsReliability handler sits below "
-                            + "this decoder: run both peers in the same delivery mode (docs/PROTOCOL.md section 10)",
+                            + "this decoder: run both peers in the same delivery mode (docs/PROTOCOL.md section 9)",
                     flags));
         }
         if ((flags & FLAGS_RESERVED_MASK) != 0) {

@@ -105,7 +105,8 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 onData((ByteBuf) msg);
             } else if (msg instanceof PacketFsSync) {
                 PacketFsSync s = (PacketFsSync) msg;
-                if (s.status() != PacketFsSync.CrcStatus.MISMATCH) {
+                if (!reliable && s.status() != PacketFsSync.CrcStatus.MISMATCH) {
+                    // unreliable mode's flow control (reliable mode: the reliability handler's STATUS does it)
                     ctx.writeAndFlush(PacketFsTransferUnits.syncAck(ctx.alloc(), s.windowId()), ctx.voidPromise());
                 }
             } else if (msg instanceof PacketFsControlUnit) {

@@ -61,6 +61,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> ticker;
     private ProgressBar bar;
     private long strayFrames;
+    private boolean pumpScheduled;
 
     FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress,
                boolean reliable) {
@@ -233,6 +234,18 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 sha.update(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), n);
                 sent += n;
                 channel.writeAndFlush(chunk, channel.voidPromise());
+                if (reliable) {
+                    // one chunk per turn of the event loop: acknowledgements and repair requests are read between
+                    // chunks instead of after a long burst of encoding
+                    if (!pumpScheduled) {
+                        pumpScheduled = true;
+                        channel.eventLoop().execute(() -> {
+                            pumpScheduled = false;
+                            pump();
+                        });
+                    }
+                    break;
+                }
             }
             channel.flush(); // END, FILE
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.transport.PacketFsEndpoint;
+import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,10 @@ final class RecvCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
-    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 10): a lost, duplicated "
+    @Option(names = "--simulate", paramLabel = "SPEC", description = SimulateOption.HELP)
+    String simulate;
+
+    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 9): a lost, duplicated "
             + "or reordered frame stops the transfer (detected, never silent). The sender must use it too."})
     boolean unreliable;
 
@@ -47,8 +51,11 @@ final class RecvCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
+        ready.thenAccept(ch -> System.err.println("recv: listening on " + endpoint + " (" + ch.localAddress() + "), "
+                + (unreliable ? "unreliable" : "reliable") + " delivery"));
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, !unreliable, ready);
+            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, !unreliable,
+                    SimulateOption.parse(simulate), ready);
             System.out.println(r.summary("recv"));
             return r.ok ? 0 : 1;
         }
@@ -57,6 +64,13 @@ final class RecvCommand implements Callable<Integer> {
     static TransferResult receive(PacketFsPool pool, PacketFsEndpoint endpoint, Path output, boolean progress,
                                   int timeout, boolean reliable, CompletableFuture<Channel> ready)
             throws Exception {
+        return receive(pool, endpoint, output, progress, timeout, reliable, null, ready);
+    }
+
+    /** Receives one file; {@code impair} (may be null) impairs what the receiver receives (--simulate). */
+    static TransferResult receive(PacketFsPool pool, PacketFsEndpoint endpoint, Path output, boolean progress,
+                                  int timeout, boolean reliable, PacketFsImpairment.Settings impair,
+                                  CompletableFuture<Channel> ready) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
@@ -64,7 +78,7 @@ final class RecvCommand implements Callable<Integer> {
             Channel ch;
             try {
                 ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
-                        Transfers.receiver(pool, meter, receiver), Transfers.CONFIG.maxFrameLength()).sync().channel();
+                        Transfers.receiver(pool, meter, receiver, impair), Transfers.CONFIG.maxFrameLength()).sync().channel();
             } catch (Exception | Error e) {
                 ready.completeExceptionally(e);
                 throw e;

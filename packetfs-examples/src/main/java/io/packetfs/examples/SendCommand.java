@@ -6,6 +6,7 @@ import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolIndex;
 import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.transport.PacketFsEndpoint;
+import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,7 +40,10 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
-    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 10): a lost, duplicated "
+    @Option(names = "--simulate", paramLabel = "SPEC", description = SimulateOption.HELP)
+    String simulate;
+
+    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 9): a lost, duplicated "
             + "or reordered frame stops the transfer (detected, never silent). The receiver must use it too."})
     boolean unreliable;
 
@@ -51,7 +55,8 @@ final class SendCommand implements Callable<Integer> {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             PacketFsPoolIndex index = Transfers.index(pool, poolFile);
-            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !unreliable);
+            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !unreliable,
+                    SimulateOption.parse(simulate));
             System.out.println(r.summary("send"));
             return r.ok ? 0 : 1;
         }
@@ -59,12 +64,19 @@ final class SendCommand implements Callable<Integer> {
 
     static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
                                int timeout, boolean progress, boolean reliable) throws Exception {
+        return send(pool, index, endpoint, input, timeout, progress, reliable, null);
+    }
+
+    /** Sends {@code input}; {@code impair} (may be null) impairs what the sender receives (--simulate). */
+    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+                               int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair)
+            throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
             FileSender sender = new FileSender(pool, input, timeout, meter, progress, reliable);
             Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
-                    Transfers.sender(pool, index, meter, sender), Transfers.CONFIG.maxFrameLength())
+                    Transfers.sender(pool, index, meter, sender, impair), Transfers.CONFIG.maxFrameLength())
                     .sync().channel();
             ch.eventLoop().execute(() -> sender.start(ch));
             TransferResult r = sender.done.get();

@@ -12,16 +12,29 @@ final class TransferResult {
     double seconds;
     /** Loss repair and drops (reliable mode), or null. */
     String repair;
+    long retransmitted;
+    long corruptDropped;
+    long invalidDropped;
+    long duplicatesDropped;
+    long foreignFrames;
 
     /** Records what the reliability handler of {@code ch} did, if there is one. */
     void recordRepair(io.netty.channel.Channel ch) {
         io.packetfs.codec.PacketFsReliability r = Transfers.reliabilityOf(ch);
+        io.packetfs.transport.PacketFsUdpAdapter udp = ch.pipeline().get(io.packetfs.transport.PacketFsUdpAdapter.class);
+        io.packetfs.transport.PacketFsEthernetAdapter l2 =
+                ch.pipeline().get(io.packetfs.transport.PacketFsEthernetAdapter.class);
+        foreignFrames = udp != null ? udp.foreignDatagrams() : l2 != null ? l2.foreignFrames() : 0;
         if (r != null) {
             repair = String.format("frames sent %,d, retransmitted %,d (%,d timeouts); NACKs sent %,d, received %,d; "
                             + "dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, beyond window %,d",
                     r.framesSent(), r.framesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(), r.nacksReceived(),
                     r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
-                    r.overflowDropped());
+                    r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames);
+            retransmitted = r.framesRetransmitted();
+            corruptDropped = r.corruptDropped();
+            invalidDropped = r.invalidDropped();
+            duplicatesDropped = r.duplicatesDropped();
         }
     }
 

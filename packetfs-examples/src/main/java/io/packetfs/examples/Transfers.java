@@ -13,6 +13,7 @@ import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
 import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsReliabilityConfig;
+import io.packetfs.transport.PacketFsImpairment;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,16 +64,24 @@ final class Transfers {
         }
     }
 
+    /** Impairs what the channel receives, right above the transport adapter (--simulate). */
+    private static void addImpairment(Channel ch, PacketFsImpairment.Settings impair) {
+        if (impair != null && impair.isActive()) {
+            ch.pipeline().addLast(new PacketFsImpairment(impair));
+        }
+    }
+
     /** The reliability handler of a transfer channel, or null in unreliable mode. */
     static PacketFsReliability reliabilityOf(Channel ch) {
         return ch.pipeline().get(PacketFsReliability.class);
     }
 
     static ChannelInitializer<Channel> sender(PacketFsPool pool, PacketFsPoolIndex index, WireMeter meter,
-                                              FileSender sender) {
+                                              FileSender sender, PacketFsImpairment.Settings impair) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
                 addCodec(ch, sender.reliable(), sender.timeoutSeconds());
                 ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
@@ -82,10 +91,12 @@ final class Transfers {
         };
     }
 
-    static ChannelInitializer<Channel> receiver(PacketFsPool pool, WireMeter meter, FileReceiver receiver) {
+    static ChannelInitializer<Channel> receiver(PacketFsPool pool, WireMeter meter, FileReceiver receiver,
+                                                PacketFsImpairment.Settings impair) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
                 addCodec(ch, receiver.reliable(), receiver.timeoutSeconds());
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
