@@ -19,9 +19,9 @@ final class PacketFsConstants {
     /** Flag C: every SYNC unit of the frame carries a CRC16 field. */
     static final int FLAG_CRC = 0b0000_1000;
     static final int FLAGS_RESERVED_MASK = 0b0000_0111;
-    /** Flag R: a reliable-delivery frame with a Session ID and CRC32C trailer (section 10). */
+    /** Flag R: a reliable-delivery frame with a Session ID and CRC32C trailer (section 9). */
     static final int FLAG_RELIABLE = 0b0000_0100;
-    /** Flag F (only with R): a feedback frame of NACK / STATUS units, outside the data sequence (section 10). */
+    /** Flag F (only with R): a feedback frame of NACK / STATUS units, outside the data sequence (section 9). */
     static final int FLAG_FEEDBACK = 0b0000_0010;
 
     static final int MAX_FRAME_LENGTH = 0xFFFF;
@@ -55,7 +55,7 @@ final class PacketFsConstants {
     static final int TLV_LENGTH_OFFSET = 1;
     static final int TLV_HEADER_LENGTH = 3;
 
-    // ---- reliable delivery (section 10): trailer of Session ID (u32) and CRC32C (u32) ----
+    // ---- reliable delivery (section 9): trailer of Session ID (u32) and CRC32C (u32) ----
     static final int RELIABLE_TRAILER_LENGTH = 8;
     static final int RELIABLE_SESSION_FROM_END = 8;
     static final int RELIABLE_CRC_FROM_END = 4;

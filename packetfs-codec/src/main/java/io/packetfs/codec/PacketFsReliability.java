@@ -276,6 +276,13 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
                     + "for the peer's acknowledgement; write only while channel.isWritable()"));
             return;
         }
+        if (frame.maxWritableBytes() < RELIABLE_TRAILER_LENGTH || frame.isReadOnly() || frame.refCnt() != 1) {
+            // the trailer is written in place: a frame that cannot grow, or that others share, is copied first
+            ByteBuf copy = ctx.alloc().buffer(length + RELIABLE_TRAILER_LENGTH);
+            copy.writeBytes(frame, frame.readerIndex(), length);
+            frame.release();
+            frame = copy;
+        }
         int start = frame.readerIndex();
         frame.setByte(start + VERSION_FLAGS_OFFSET, frame.getByte(start + VERSION_FLAGS_OFFSET) | FLAG_RELIABLE);
         frame.setShort(start + FRAME_LENGTH_OFFSET, length + RELIABLE_TRAILER_LENGTH);

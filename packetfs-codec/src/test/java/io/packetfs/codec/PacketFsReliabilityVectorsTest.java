@@ -90,7 +90,6 @@ class PacketFsReliabilityVectorsTest {
             wire.add((ByteBuf) f);
         }
         assertEquals(6, wire.size());
-        System.out.println("VEC R1 " + hex(wire.get(0)));
         assertEquals(clean(doc.get("R1").get("wire")), hex(wire.get(0)), "R1");
         for (int i : new int[] {0, 1, 4, 5}) {
             b.writeInbound(Unpooled.copiedBuffer(wire.get(i)));
@@ -99,7 +98,6 @@ class PacketFsReliabilityVectorsTest {
         b.runScheduledPendingTasks();
         ByteBuf nack = b.readOutbound();
         assertNotNull(nack);
-        System.out.println("VEC R3 " + hex(nack));
         assertEquals(clean(doc.get("R3").get("wire")), hex(nack), "R3");
         nack.release();
         b.writeInbound(Unpooled.copiedBuffer(wire.get(2)));
@@ -108,7 +106,6 @@ class PacketFsReliabilityVectorsTest {
         b.runScheduledPendingTasks();
         ByteBuf status = b.readOutbound();
         assertNotNull(status);
-        System.out.println("VEC R2 " + hex(status));
         assertEquals(clean(doc.get("R2").get("wire")), hex(status), "R2");
         status.release();
         // B passed up the six codec frames, in order, exactly as A's encoder wrote them but for the sequence
