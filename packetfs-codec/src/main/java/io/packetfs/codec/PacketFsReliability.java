@@ -847,6 +847,17 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         return sendNext - sendAcked;
     }
 
+    /** Data frames held now, waiting for a gap before them (at most the receive window). */
+    int framesHeld() {
+        int n = 0;
+        for (ByteBuf b : recvSlots) {
+            if (b != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Frames sent for the first time. */
     public long framesSent() {
         return framesSent;
