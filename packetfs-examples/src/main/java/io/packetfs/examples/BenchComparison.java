@@ -13,7 +13,9 @@ import java.util.Locale;
  * Compares a {@code bench} run with a baseline run, figure by figure, with a guard against noise. A pure function of
  * the two results: it never measures anything, so it is tested on made-up figures.
  *
- * <p><b>The rule.</b> For each row and each compared figure (frames/s, efficiency, latency average, p50, p95, p99),
+ * <p><b>The rule.</b> For each row and each compared figure (frames/s, efficiency, latency average, p50 and p99:
+ * the seed's three columns and the tail; references/s and bits/s move with frames/s, and p95 sits between p50 and
+ * p99, so they are shown but not compared, which keeps the number of chances for a false alarm down),
  * let "worse" be the change of the median in the bad direction (lower for frames/s and efficiency, higher for
  * latencies), as a percentage of the baseline's median. The figure
  * <ul>
