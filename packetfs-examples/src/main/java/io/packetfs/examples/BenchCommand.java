@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Regression threshold in percent of the baseline's median (default ${DEFAULT-VALUE}).")
     double threshold;
 
-    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.8",
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "0.7",
             description = "Measured seconds of the throughput phase, per row and repeat (default ${DEFAULT-VALUE}).")
     double seconds;
 
