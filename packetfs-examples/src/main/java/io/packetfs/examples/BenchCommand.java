@@ -170,7 +170,10 @@ final class BenchCommand implements Callable<Integer> {
     private BenchResults run() throws Exception {
         List<BenchWorkload> workloads = new ArrayList<>();
         for (String id : rowIds) {
-            workloads.add(BenchWorkload.of(id.trim(), seed));
+            BenchWorkload w = BenchWorkload.of(id.trim(), seed);
+            if (workloads.stream().noneMatch(x -> x.id.equals(w.id))) {
+                workloads.add(w); // a row named twice runs once
+            }
         }
         ObjectNode machine = BenchResults.describeMachine();
         ObjectNode settings = settings();
