@@ -1,16 +1,12 @@
 package io.packetfs.examples;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsConfig;
@@ -19,7 +15,6 @@ import io.packetfs.codec.PacketFsRefs;
 import io.packetfs.codec.PacketFsTier;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsEthernet;
-import io.packetfs.transport.PacketFsNetns;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code ./packetfs bench-transport}: frames/s across a veth pair between two network namespaces that the command
  * creates (and removes), for the raw Ethernet channel and the UDP tunnel, each carrying the full PacketFS codec, and
- * for a plain Netty UDP sender/receiver of the same payload sizes as the baseline, all in one run.
+ * for a plain Netty UDP sender/receiver ({@link PlainUdp}: the tunnel's socket options, no PacketFS handler) of the
+ * same payload sizes as the baseline, all in one run.
  * The sender writes as fast as the channel accepts; the figure is what the receiver counted per second.
  */
 @Command(name = "bench-transport", mixinStandardHelpOptions = true,
@@ -187,17 +183,14 @@ final class TransportBenchCommand implements Callable<Integer> {
             throws Exception {
         switch (mode) {
             case PLAIN_UDP:
-                return new Bootstrap().group(group)
-                        .channelFactory(() -> PacketFsNetns.call(NS_B, EpollDatagramChannel::new))
-                        .option(ChannelOption.SO_RCVBUF, PacketFsTransports.DEFAULT_RCVBUF)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048))
-                        .handler(new ChannelInboundHandlerAdapter() {
+                return PlainUdp.openReceiver(group, new InetSocketAddress(Veth.IP_B, UDP_PORT), NS_B,
+                        config.maxFrameLength(), new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 received.incrementAndGet();
                                 ReferenceCountUtil.release(msg);
                             }
-                        }).bind(new InetSocketAddress(Veth.IP_B, UDP_PORT)).sync().channel();
+                        });
             case UDP_TUNNEL:
                 return PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + Veth.IP_B + ":" + UDP_PORT
                         + ",netns=" + NS_B), PacketFsTransports.Role.LISTEN, group, codecCounter(config, received),
@@ -219,11 +212,8 @@ final class TransportBenchCommand implements Callable<Integer> {
         Channel ch;
         switch (mode) {
             case PLAIN_UDP:
-                ch = new Bootstrap().group(group)
-                        .channelFactory(() -> PacketFsNetns.call(NS_A, EpollDatagramChannel::new))
-                        .option(ChannelOption.SO_SNDBUF, PacketFsTransports.DEFAULT_RCVBUF)
-                        .handler(new ChannelInboundHandlerAdapter())
-                        .bind(new InetSocketAddress(Veth.IP_A, 0)).sync().channel();
+                ch = PlainUdp.openSender(group, new InetSocketAddress(Veth.IP_A, 0), NS_A,
+                        new ChannelInboundHandlerAdapter());
                 break;
             case UDP_TUNNEL:
                 ch = PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + Veth.IP_B + ":" + UDP_PORT
