@@ -5,6 +5,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -90,6 +91,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     private final int sessionId;
     private final CRC32C crc = new CRC32C();
     private ChannelHandlerContext ctx;
+    private ChannelPromise quiet;
     private ScheduledFuture<?> timer;
     private boolean closed;
 
@@ -198,6 +200,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // frames this handler writes itself: a failed write is a lost frame (repaired), not an error to report
+        this.quiet = new VoidChannelPromise(ctx.channel(), false);
         long now = now();
         lastProgressNanos = now;
         lastHeardNanos = now;
@@ -306,7 +310,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             int slot = sendTransmitted & sendMask;
             sentAt[slot] = now;
             resent[slot] = false;
-            ctx.write(sendRing[slot].retainedDuplicate(), ctx.voidPromise());
+            ctx.write(sendRing[slot].retainedDuplicate(), quiet);
             sendTransmitted++;
             framesSent++;
         }
@@ -325,7 +329,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
 
     private void retransmit(ChannelHandlerContext ctx, int seq) {
         resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
-        ctx.write(sendRing[seq & sendMask].retainedDuplicate(), ctx.voidPromise());
+        ctx.write(sendRing[seq & sendMask].retainedDuplicate(), quiet);
         framesRetransmitted++;
     }
 
@@ -766,7 +770,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         int length = out.writerIndex() - start + RELIABLE_CRC_FROM_END;
         out.setShort(start + FRAME_LENGTH_OFFSET, length);
         out.writeInt(crc32c(out, start, length - RELIABLE_CRC_FROM_END));
-        ctx.write(out, ctx.voidPromise());
+        ctx.write(out, quiet);
     }
 
     // =====================================================================================================

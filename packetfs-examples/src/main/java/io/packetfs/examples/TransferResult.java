@@ -17,6 +17,7 @@ final class TransferResult {
     long invalidDropped;
     long duplicatesDropped;
     long foreignFrames;
+    long nacksSent;
 
     /** Records what the reliability handler of {@code ch} did, if there is one. */
     void recordRepair(io.netty.channel.Channel ch) {
@@ -32,6 +33,7 @@ final class TransferResult {
                     r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
                     r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames);
             retransmitted = r.framesRetransmitted();
+            nacksSent = r.nacksSent();
             corruptDropped = r.corruptDropped();
             invalidDropped = r.invalidDropped();
             duplicatesDropped = r.duplicatesDropped();
