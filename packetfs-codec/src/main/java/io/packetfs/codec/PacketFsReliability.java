@@ -142,6 +142,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
 
     // ---- counters ----
     private long framesSent;
+    private long bytesSent;
+    private long bytesRetransmitted;
     private long framesRetransmitted;
     private long retransmitTimeouts;
     private long nacksSent;
@@ -313,6 +315,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
             ctx.write(sendRing[slot].retainedDuplicate(), quiet);
             sendTransmitted++;
             framesSent++;
+            bytesSent += sendRing[slot].readableBytes();
         }
     }
 
@@ -331,6 +334,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
         ctx.write(sendRing[seq & sendMask].retainedDuplicate(), quiet);
         framesRetransmitted++;
+        bytesRetransmitted += sendRing[seq & sendMask].readableBytes();
     }
 
     private void updateWritability() {
@@ -865,6 +869,16 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     /** Frames sent for the first time. */
     public long framesSent() {
         return framesSent;
+    }
+
+    /** Wire bytes of the frames sent for the first time (trailers included). */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Wire bytes of the frames sent again. */
+    public long bytesRetransmitted() {
+        return bytesRetransmitted;
     }
 
     /** Frames sent again (on NACK or timeout). */

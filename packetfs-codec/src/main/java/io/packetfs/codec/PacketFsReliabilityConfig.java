@@ -152,7 +152,7 @@ public final class PacketFsReliabilityConfig {
         private int writeLowWaterFrames = 128;
         private int reorderThreshold = 8;
         private long nackDelayNanos = TimeUnit.MILLISECONDS.toNanos(2);
-        private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
         private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
         private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(10);
         private int retransmitBurst = 32;

@@ -263,8 +263,8 @@ class PacketFsReliabilityTest {
         List<ByteBuf> got = new ArrayList<>();
         drain(b, got);
         assertEquals(7, got.size());
-        // nothing happens before the retransmission timeout (50 ms) ...
-        a.advanceTimeBy(49, TimeUnit.MILLISECONDS);
+        // nothing happens before the retransmission timeout (200 ms before any round trip was measured) ...
+        a.advanceTimeBy(199, TimeUnit.MILLISECONDS);
         a.runScheduledPendingTasks();
         assertEquals(0, handler(a).framesRetransmitted());
         drainOutbound(a, wire = new ArrayList<>());
@@ -413,7 +413,7 @@ class PacketFsReliabilityTest {
     @Test
     void aSilentPeerEndsTheSessionWithATimeout() {
         PacketFsReliabilityConfig quick = PacketFsReliabilityConfig.builder()
-                .peerTimeout(500, TimeUnit.MILLISECONDS).build();
+                .peerTimeout(650, TimeUnit.MILLISECONDS).build();
         EmbeddedChannel a = peer(quick, 0x0A);
         List<Throwable> errors = new ArrayList<>();
         a.pipeline().addLast(new ChannelInboundHandlerAdapter() {
@@ -423,7 +423,7 @@ class PacketFsReliabilityTest {
             }
         });
         a.writeOutbound(frame(0, 20));
-        for (int ms = 0; ms < 600; ms++) {
+        for (int ms = 0; ms < 700; ms++) {
             a.advanceTimeBy(1, TimeUnit.MILLISECONDS);
             a.runScheduledPendingTasks();
             List<ByteBuf> wire = new ArrayList<>();
@@ -433,8 +433,8 @@ class PacketFsReliabilityTest {
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0)).isInstanceOf(PacketFsException.class)
                 .hasMessageContaining("PEER_TIMEOUT").hasMessageContaining("1 frames wait");
-        // retransmissions backed off: after 50, 100, 200 ms (at 50, 150, 350 ms), the next at 750 ms
-        assertEquals(3, handler(a).retransmitTimeouts());
+        // retransmissions backed off: after 200 and 400 ms (at 200 and 600 ms), the next would be at 1,400 ms
+        assertEquals(2, handler(a).retransmitTimeouts());
     }
 
     @Test

@@ -18,6 +18,8 @@ final class TransferResult {
     long duplicatesDropped;
     long foreignFrames;
     long nacksSent;
+    /** Wire bytes of first transmissions (reliable mode), or -1. */
+    long firstTransmissionBytes = -1;
 
     /** Records what the reliability handler of {@code ch} did, if there is one. */
     void recordRepair(io.netty.channel.Channel ch) {
@@ -27,13 +29,15 @@ final class TransferResult {
                 ch.pipeline().get(io.packetfs.transport.PacketFsEthernetAdapter.class);
         foreignFrames = udp != null ? udp.foreignDatagrams() : l2 != null ? l2.foreignFrames() : 0;
         if (r != null) {
-            repair = String.format("frames sent %,d, retransmitted %,d (%,d timeouts); NACKs sent %,d, received %,d; "
+            repair = String.format("frames sent %,d, retransmitted %,d (%,d bytes, %,d timeouts); NACKs sent %,d, received %,d; "
                             + "dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, beyond window %,d",
-                    r.framesSent(), r.framesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(), r.nacksReceived(),
+                    r.framesSent(), r.framesRetransmitted(), r.bytesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(),
+                    r.nacksReceived(),
                     r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
                     r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames);
             retransmitted = r.framesRetransmitted();
             nacksSent = r.nacksSent();
+            firstTransmissionBytes = r.bytesSent();
             corruptDropped = r.corruptDropped();
             invalidDropped = r.invalidDropped();
             duplicatesDropped = r.duplicatesDropped();
