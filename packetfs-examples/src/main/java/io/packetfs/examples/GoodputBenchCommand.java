@@ -115,7 +115,8 @@ final class GoodputBenchCommand implements Callable<Integer> {
         if (!"random".equals(content)) {
             throw new IllegalArgumentException("--content is random or pool, not '" + content + "'");
         }
-        SplittableRandom random = new SplittableRandom(seed);
+        // not the pool's own generator stream (the synthetic pool is drawn from the same seed)
+        SplittableRandom random = new SplittableRandom(~seed * 0x9E3779B97F4A7C15L);
         byte[] block = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(input)) {
             for (int done = 0; done < bytes; done += block.length) {
