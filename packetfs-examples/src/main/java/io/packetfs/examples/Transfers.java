@@ -51,7 +51,7 @@ final class Transfers {
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(meter);
                 PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
-                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
+                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
             }
