@@ -205,7 +205,12 @@ public final class PacketFsPoolDecoder {
             }
             long len = t & COPY_LENGTH_MASK;
             if (len == COPY_LENGTH_EXTENDED) {
-                len += readUvarint(body, end);
+                long extension = readUvarint(body, end);
+                if (extension > poolSize) { // checked before the sum, which could overflow
+                    throw outOfPool("command at body offset " + commandAt + " copies 63 + " + extension
+                            + " bytes, more than the pool's " + poolSize);
+                }
+                len += extension;
             }
             if (delta > poolSize - cursor || delta < -cursor) {
                 throw outOfPool("command at body offset " + commandAt + " moves the cursor " + cursor + " by "

@@ -223,6 +223,7 @@ class PacketFsPoolCodecTest {
             {uv(size - 10) + " 8a", "REF_OUT_OF_POOL", "past the pool's end"},
             {"00 ff 00 00", "TRUNCATED", "varint runs past"},
             {uv(size) + " 3f 00 00", "REF_OUT_OF_POOL", "moves the cursor"},
+            {"00 3f ffffffffffffffff7f", "REF_OUT_OF_POOL", "more than the pool's"}, // 63 + 2^63 - 1 overflows
         };
         int n = 0;
         for (String[] c : cases) {
