@@ -57,7 +57,7 @@ public class PoolCodecBenchmark {
     @Param({"false"})
     public boolean ldm;
 
-    /** Pool size in MiB. */
+    /** Pool size in MiB (zstd levels 1 and 3 use only a dictionary's last 16 MiB: see {@link PoolZstd}). */
     @Param({"16", "64"})
     public int poolMiB;
 

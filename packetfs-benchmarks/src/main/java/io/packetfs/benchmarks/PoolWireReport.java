@@ -23,7 +23,8 @@ import java.util.List;
  * <pre>
  *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar io.packetfs.benchmarks.PoolWireReport [POOL_MiB [SECONDS]]
  * </pre>
- * Timing: each operation is repeated for 0.5 s to warm up, then for {@code SECONDS} (default 2); the figure is input
+ * Timing: each operation is repeated for at least 1 s and 10 runs to warm up, then for {@code SECONDS} (default 2);
+ * the figure is input
  * bytes processed / elapsed time (1 MB = 10^6 bytes), best of three equal slices of the measurement. PacketFS wire
  * bytes count frames (8-byte headers), COPY units and SYNC units of {@link PacketFsConfig#DEFAULT} as
  * {@link PacketFsPoolWireMeter} does; zstd's are its frame bytes. Decode includes the body checks. For rigorous
@@ -147,10 +148,10 @@ public final class PoolWireReport {
         }
     }
 
-    /** Input MB/s of {@code op}: warm up 0.5 s, then the best of three slices of {@code seconds} / 3. */
+    /** Input MB/s of {@code op}: warm up (1 s and 10 runs), then the best of three slices of {@code seconds} / 3. */
     private static double mbps(double bytesPerOp, double seconds, Runnable op) {
-        long warm = System.nanoTime() + 500_000_000L;
-        while (System.nanoTime() < warm) {
+        long warm = System.nanoTime() + 1_000_000_000L;
+        for (int runs = 0; runs < 10 || System.nanoTime() < warm; runs++) {
             op.run();
         }
         double best = 0;
