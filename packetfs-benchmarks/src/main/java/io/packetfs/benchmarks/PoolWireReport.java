@@ -21,7 +21,8 @@ import java.util.List;
  * zstd-jni with the pool as dictionary at levels 1 and 3 ({@link PoolZstd}), on the inputs of {@link PoolInputs}, in
  * one run, followed by the targets and whether each is met (computed from the figures above it). Run:
  * <pre>
- *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar io.packetfs.benchmarks.PoolWireReport [POOL_MiB [SECONDS]]
+ *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar \
+ *       io.packetfs.benchmarks.PoolWireReport [POOL_MiB [SECONDS]]
  * </pre>
  * Timing: each operation is repeated for at least 1 s and 10 runs to warm up, then for {@code SECONDS} (default 2);
  * the figure is input

@@ -25,8 +25,8 @@ import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
  *   run  [L1 0x3A 0x05]        -&gt;  out += table[0x3A], table[0x05]
  * </pre>
  *
- * A {@link PacketFsCopyUnit} (docs/PROTOCOL.md 8.7) is parsed and checked whole first ({@link #decodedLength(PacketFsCopyUnit)}):
- * a body that ends inside a command is {@code TRUNCATED}, a copy outside {@code [0, pool size)} or a unit that would
+ * A {@link PacketFsCopyUnit} (docs/PROTOCOL.md 8.7) is parsed and checked whole first
+ * ({@link #decodedLength(PacketFsCopyUnit)}): a body that ends inside a command is {@code TRUNCATED}, a copy outside {@code [0, pool size)} or a unit that would
  * decode to more than {@link PacketFsCopyUnit#MAX_OUTPUT} bytes is {@code REF_OUT_OF_POOL}; both are thrown as
  * {@link PacketFsException}, counted in {@link #copyUnitsRejected()}, and nothing is appended. Then literals are
  * copied from the body and extents from the pool (bulk copies, no allocation per command).

@@ -345,7 +345,8 @@ public final class PacketFsPoolEncoder {
             }
             ByteBuffer c = chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)];
             int o = (int) (a & PacketFsPool.CHUNK_MASK);
-            if (o <= c.capacity() - VERIFY_NEAR ? c.getInt(o) == w : (int) PacketFsPoolAnchors.readLong(chunks, a) == w) {
+            int v = o <= c.capacity() - VERIFY_NEAR ? c.getInt(o) : (int) PacketFsPoolAnchors.readLong(chunks, a);
+            if (v == w) {
                 return a;
             }
         }

@@ -8,8 +8,10 @@ import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.internal.ObjectUtil;
 
 /**
- * Outbound: bytes in, COPY units (pool extents and literals) out, through a {@link PacketFsPoolEncoder}. Place it before
- * {@link PacketFsSyncInserter} (that is, after it in {@code addLast} order, as with the inserter and the tier encoder).
+ * Outbound: bytes in, COPY units (pool extents and literals) out, through a {@link PacketFsPoolEncoder}. Place it
+ * before {@link PacketFsSyncInserter} (that is, after it in {@code addLast} order, as with the inserter and the tier
+ * encoder). Its units have bodies of at most {@link PacketFsPoolEncoder#DEFAULT_MAX_BODY} bytes unless the encoder was
+ * built with another limit: the tier encoder's frames must hold a unit of body + 3 bytes.
  *
  * <pre>
  *   write(ByteBuf 3000 B)        =&gt;  write(PacketFsCopyUnit) for each full unit ... (input released)
