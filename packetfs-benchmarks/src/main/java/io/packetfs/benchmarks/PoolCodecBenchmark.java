@@ -5,14 +5,13 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsCopyUnit;
 import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolCopySink;
 import io.packetfs.codec.PacketFsPoolDecoder;
 import io.packetfs.codec.PacketFsPoolEncoder;
 import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.codec.PacketFsPoolRunSink;
 import io.packetfs.codec.PacketFsPoolWireMeter;
-import io.packetfs.codec.PacketFsRefs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,11 +34,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pool codec ({@link PacketFsPoolEncoder} / {@link PacketFsPoolDecoder}, default geometry) beside zstd-jni with
  * the same pool as its dictionary at levels 1 and 3 ({@link PoolZstd}), on the same inputs ({@link PoolInputs}):
- * a 64 MiB synthetic pool, inputs of about 8 MiB. One operation is one whole input, so
+ * synthetic pools of 16 and 64 MiB, inputs of about 8 MiB. One operation is one whole input, so
  * <b>MB/s = score x input MB</b> (8.39 MB; the edited input is printed at setup). Wire bytes / input bytes are
- * printed at setup ({@code [wire]} lines) and by {@link PoolWireReport}; the pool codec's wire bytes are counted by
- * {@link PacketFsPoolWireMeter} (frames of 1,500 bytes, 8-byte headers, run headers, SYNC with CRC per 65,536
- * references), zstd's are its frame bytes.
+ * printed at setup ({@code [wire]} lines); {@link PoolWireReport} prints the whole table with its own timing. The
+ * pool codec's wire bytes are counted by {@link PacketFsPoolWireMeter} (COPY units in frames of 1,500 bytes, 8-byte
+ * headers, SYNC with CRC per window), zstd's are its frame bytes. Run with {@code -prof gc}: the encoder allocates
+ * one body buffer and one unit object per COPY unit (1,480 body bytes), nothing per command.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -57,8 +57,8 @@ public class PoolCodecBenchmark {
     @Param({"false"})
     public boolean ldm;
 
-    /** Pool size in MiB (zstd-jni 1.5.7-28 found no match in a 64 MiB raw dictionary here; 16 MiB works). */
-    @Param({"64", "16"})
+    /** Pool size in MiB (zstd levels 1 and 3 use only a dictionary's last 16 MiB: see {@link PoolZstd}). */
+    @Param({"16", "64"})
     public int poolMiB;
 
     private PacketFsPool pool;
@@ -69,17 +69,17 @@ public class PoolCodecBenchmark {
     private byte[] input;
     private ByteBuf inputBuf;
     private ByteBuf decoded;
-    private final List<PacketFsRefs> runs = new ArrayList<>();
+    private final List<PacketFsCopyUnit> units = new ArrayList<>();
     private byte[] zBuf;
     private byte[] z1;
     private int z1Len;
     private byte[] z3;
     private int z3Len;
     private byte[] plain;
-    private long sinkRefs;
-    private final PacketFsPoolRunSink releasingSink = run -> {
-        sinkRefs += run.count();
-        run.release();
+    private long sinkBytes;
+    private final PacketFsPoolCopySink releasingSink = unit -> {
+        sinkBytes += unit.bodyLength();
+        unit.release();
     };
 
     /** Builds the pool, its index, the zstd dictionaries and the encoded forms; checks every round trip. */
@@ -87,22 +87,19 @@ public class PoolCodecBenchmark {
     public void setUp() {
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         pool = PacketFsPool.synthetic((long) poolMiB << 20, PoolInputs.POOL_SEED, PacketFsPoolGeometry.DEFAULT);
-        PacketFsPoolIndex index = PacketFsPoolIndex.build(pool);
-        encoder = new PacketFsPoolEncoder(pool, index, alloc);
+        encoder = new PacketFsPoolEncoder(pool, alloc, PacketFsPoolEncoder.DEFAULT_MAX_BODY);
         decoder = new PacketFsPoolDecoder(pool);
         input = PoolInputs.input(pool, scenario, poolMiB);
         inputBuf = Unpooled.directBuffer(input.length).writeBytes(input);
         decoded = Unpooled.directBuffer(input.length + 4096);
 
         PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
-        encoder.encode(inputBuf.duplicate(), run -> {
-            meter.add(run.tier(), run.count());
-            runs.add(run);
-        });
-        encoder.finish(run -> {
-            meter.add(run.tier(), run.count());
-            runs.add(run);
-        });
+        PacketFsPoolCopySink keep = unit -> {
+            meter.addCopy(unit.bodyLength());
+            units.add(unit);
+        };
+        encoder.encode(inputBuf.duplicate(), keep);
+        encoder.finish(keep);
         meter.closeWindow();
         decodePfs();
         if (!decoded.equals(inputBuf)) {
@@ -124,16 +121,16 @@ public class PoolCodecBenchmark {
             throw new IllegalStateException(scenario + ": zstd does not round-trip");
         }
         System.out.printf("%n[wire] %s pool %d MiB: input %d B (%.2f MB); pfs %d B = %.5f (%s); zstd-1 %d B = %.5f; "
-                        + "zstd-3 %d B = %.5f; index %d B%n", scenario, poolMiB, input.length, input.length / 1e6,
+                        + "zstd-3 %d B = %.5f; anchors %d B%n", scenario, poolMiB, input.length, input.length / 1e6,
                 meter.wireBytes(), (double) meter.wireBytes() / input.length, meter, z1Len,
-                (double) z1Len / input.length, z3Len, (double) z3Len / input.length, index.memoryBytes());
+                (double) z1Len / input.length, z3Len, (double) z3Len / input.length, pool.anchors().memoryBytes());
     }
 
     /** Releases the runs and buffers. */
     @TearDown(Level.Trial)
     public void tearDown() {
-        runs.forEach(PacketFsRefs::release);
-        runs.clear();
+        units.forEach(PacketFsCopyUnit::release);
+        units.clear();
         inputBuf.release();
         decoded.release();
         zstd1.close();
@@ -141,15 +138,15 @@ public class PoolCodecBenchmark {
         pool.close();
     }
 
-    /** Pool codec: the input to references (runs allocated, counted and released). */
+    /** Pool codec: the input to COPY units (allocated, counted and released). */
     @Benchmark
     public long pfsEncode() {
         encoder.encode(inputBuf.duplicate(), releasingSink);
         encoder.finish(releasingSink);
-        return sinkRefs;
+        return sinkBytes;
     }
 
-    /** Pool codec: every run back to bytes, into one preallocated direct buffer. */
+    /** Pool codec: every unit checked and back to bytes, into one preallocated direct buffer. */
     @Benchmark
     public int pfsDecode() {
         return decodePfs();
@@ -158,9 +155,9 @@ public class PoolCodecBenchmark {
     private int decodePfs() {
         ByteBuf out = decoded;
         out.clear();
-        List<PacketFsRefs> rs = runs;
-        for (int i = 0, n = rs.size(); i < n; i++) {
-            decoder.decode(rs.get(i), out);
+        List<PacketFsCopyUnit> us = units;
+        for (int i = 0, n = us.size(); i < n; i++) {
+            decoder.decode(us.get(i), out);
         }
         return out.writerIndex();
     }

@@ -12,6 +12,14 @@ import com.github.luben.zstd.ZstdDictDecompress;
  * anywhere in a 64 MiB pool (the level's default window, 2^19..2^21, would only reach the pool's tail). zstd-jni
  * 1.5.7-28 has no refPrefix; {@link #rawCompress} ({@code loadDict(byte[])}, the dictionary digested on every call)
  * is the prefix-like mode, reported for ratio only.
+ *
+ * <p>Pools above 16 MiB: at levels 1 and 3 (strategies fast and dfast) zstd keeps only the <b>last 2^24 - 2 bytes</b>
+ * of a dictionary. Those strategies tag the low 8 bits of each dictionary hash-table entry ("short cache",
+ * {@code ZSTD_SHORT_CACHE_TAG_BITS}), so the dictionary loader truncates the content to the suffix whose indices fit
+ * in the remaining 24 bits. Measured here (zstd-jni 1.5.7-28, level 1, 1 MB slices of a 64 MiB synthetic pool):
+ * 1,000,033 bytes for a slice 61.8 MB before the pool's end (no match), 107 bytes for one 16.7 MB before the end,
+ * 100,112 bytes for one that starts 100 KB before the 16 MiB boundary. So zstd-1/-3 with a 64 MiB pool find nothing
+ * in {@link PoolInputs}' slice (at 5.3 MB); the comparison is made with a 16 MiB pool, where all of it is usable.
  */
 final class PoolZstd implements AutoCloseable {
 

@@ -45,6 +45,8 @@ final class PacketFsConstants {
     static final int OPCODE_FILE = 0xF5;
     static final int OPCODE_END = 0xF6;
     static final int OPCODE_CLOSE = 0xF7;
+    /** COPY: pool extents and literals (docs/PROTOCOL.md 8.7); a member of its window like a run. */
+    static final int OPCODE_COPY = 0xF8;
 
     static final int SYNC_WINDOW_ID_OFFSET = 1;
     static final int SYNC_CRC_OFFSET = 3;
@@ -64,6 +66,21 @@ final class PacketFsConstants {
     /** NACK body: session (u32), range count (u16), then ranges of first sequence (u32) and count (u16). */
     static final int NACK_HEADER_LENGTH = 6;
     static final int NACK_RANGE_LENGTH = 6;
+
+    // ---- COPY unit body (docs/PROTOCOL.md 8.7): uvarint base, then commands ----
+    /** Command token: kind in bits 7-6, length code in bits 5-0. */
+    static final int COPY_KIND_SHIFT = 6;
+    static final int COPY_KIND_SUB = 0b00;
+    static final int COPY_KIND_INS = 0b01;
+    static final int COPY_KIND_DEL = 0b10;
+    static final int COPY_KIND_GEN = 0b11;
+    static final int COPY_LENGTH_MASK = 0b0011_1111;
+    /** Length code 63: the copy length is 63 plus a uvarint that follows. */
+    static final int COPY_LENGTH_EXTENDED = 63;
+    /** A COPY unit decodes to at most this many bytes (16 MiB). */
+    static final int COPY_MAX_OUTPUT = 1 << 24;
+    /** A uvarint of a COPY body has at most 9 bytes (63 bits). */
+    static final int COPY_MAX_VARINT_BYTES = 9;
 
     // ---- windows ----
     static final int DEFAULT_WINDOW_POW2 = 16;

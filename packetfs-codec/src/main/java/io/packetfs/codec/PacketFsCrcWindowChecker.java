@@ -6,7 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * Inbound: computes the CRC16 of each window's reference bytes as the {@link PacketFsRefs} runs pass, and compares
- * it with the CRC16 of the {@link PacketFsSync} unit that closes the window. The SYNC unit is passed on with its
+ * it with the CRC16 of the {@link PacketFsSync} unit (the body bytes of {@link PacketFsCopyUnit}s count as reference
+ * bytes, docs/PROTOCOL.md section 5) that closes the window. The SYNC unit is passed on with its
  * verdict ({@link PacketFsSync.CrcStatus#MATCH} or {@link PacketFsSync.CrcStatus#MISMATCH}); on a mismatch a
  * {@link PacketFsCrcException} naming the window and both CRCs is also fired through {@code exceptionCaught}, and
  * {@link #crcErrors()} counts it. The next window starts from a fresh CRC, so one bad window poisons no other.
@@ -22,6 +23,10 @@ public class PacketFsCrcWindowChecker extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof PacketFsRefs) {
             ByteBuf content = ((PacketFsRefs) msg).content();
+            crc = PacketFsCrc16.update(crc, content, content.readerIndex(), content.readableBytes());
+            ctx.fireChannelRead(msg);
+        } else if (msg instanceof PacketFsCopyUnit) {
+            ByteBuf content = ((PacketFsCopyUnit) msg).content();
             crc = PacketFsCrc16.update(crc, content, content.readerIndex(), content.readableBytes());
             ctx.fireChannelRead(msg);
         } else if (msg instanceof PacketFsSync && ((PacketFsSync) msg).hasCrc()) {

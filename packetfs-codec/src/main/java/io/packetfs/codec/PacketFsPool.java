@@ -59,6 +59,7 @@ public final class PacketFsPool implements AutoCloseable {
     private final long fileMtime;
     private volatile ByteBuffer[] chunks;
     private volatile byte[] fingerprint;
+    private volatile PacketFsPoolAnchors anchors;
     private final long l3Units;
     private final int l2Units;
 
@@ -182,6 +183,21 @@ public final class PacketFsPool implements AutoCloseable {
             }
         }
         return fp.clone();
+    }
+
+    /** The pool's anchor table for {@link PacketFsPoolEncoder}; built on first use, then shared. */
+    public PacketFsPoolAnchors anchors() {
+        PacketFsPoolAnchors a = anchors;
+        if (a == null) {
+            synchronized (this) {
+                a = anchors;
+                if (a == null) {
+                    a = PacketFsPoolAnchors.build(this);
+                    anchors = a;
+                }
+            }
+        }
+        return a;
     }
 
     /** The fingerprint as 64 lower-case hex digits. */

@@ -5,6 +5,15 @@ import io.netty.util.internal.ObjectUtil;
 
 import java.nio.ByteBuffer;
 
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_GEN;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_INS;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SHIFT;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SUB;
+import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_EXTENDED;
+import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_MASK;
+import static io.packetfs.codec.PacketFsConstants.COPY_MAX_OUTPUT;
+import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
+
 /**
  * Turns runs of references back into the pool's bytes: an L1 reference becomes one byte of the keyed table, an
  * L2 or L3 reference a copy of its unit from the pool into the output buffer (a bulk copy from the mapping, no
@@ -16,7 +25,13 @@ import java.nio.ByteBuffer;
  *   run  [L1 0x3A 0x05]        -&gt;  out += table[0x3A], table[0x05]
  * </pre>
  *
- * A run with a reference at or beyond the pool's unit count of its tier is checked before anything is copied: the
+ * A {@link PacketFsCopyUnit} (docs/PROTOCOL.md 8.7) is parsed and checked whole first
+ * ({@link #decodedLength(PacketFsCopyUnit)}): a body that ends inside a command is {@code TRUNCATED}, a copy outside {@code [0, pool size)} or a unit that would
+ * decode to more than {@link PacketFsCopyUnit#MAX_OUTPUT} bytes is {@code REF_OUT_OF_POOL}; both are thrown as
+ * {@link PacketFsException}, counted in {@link #copyUnitsRejected()}, and nothing is appended. Then literals are
+ * copied from the body and extents from the pool (bulk copies, no allocation per command).
+ *
+ * <p>A run with a reference at or beyond the pool's unit count of its tier is checked before anything is copied: the
  * decoder counts its bad references ({@link #refsRejected()}), appends nothing for the run and throws
  * {@link PacketFsPoolException}; it never reads outside the pool. The caller keeps ownership of the run.
  * Not thread-safe (it holds buffer duplicates of the pool); one per stream.
@@ -32,6 +47,9 @@ public final class PacketFsPoolDecoder {
     private final int w2;
     private final long l3Units;
     private final int l2Units;
+    private final long poolSize;
+    private int at;
+    private long copyUnitsRejected;
     private final byte[] l1In = new byte[L1_BLOCK];
     private final byte[] l1Out = new byte[L1_BLOCK];
 
@@ -49,6 +67,7 @@ public final class PacketFsPoolDecoder {
         this.w2 = g.l2UnitBytes();
         this.l3Units = pool.l3Units();
         this.l2Units = pool.l2Units();
+        this.poolSize = pool.size();
     }
 
     /** The pool. */
@@ -86,6 +105,168 @@ public final class PacketFsPoolDecoder {
             default:
                 decodeL3(in, ri, n, out);
                 break;
+        }
+    }
+
+    /**
+     * Checks the whole body of {@code unit} and returns the bytes it decodes to (at most
+     * {@link PacketFsCopyUnit#MAX_OUTPUT}); throws {@link PacketFsException} (counted) when the body is bad.
+     */
+    public long decodedLength(PacketFsCopyUnit unit) {
+        try {
+            return check(unit.content());
+        } catch (PacketFsException e) {
+            copyUnitsRejected++;
+            throw e;
+        }
+    }
+
+    /**
+     * Appends the bytes of {@code unit} to {@code out}, after checking the whole body; throws
+     * {@link PacketFsException} (nothing appended) when it is bad.
+     */
+    public void decode(PacketFsCopyUnit unit, ByteBuf out) {
+        long n = decodedLength(unit);
+        out.ensureWritable((int) n);
+        copyChecked(unit.content(), out);
+    }
+
+    /** Appends the bytes of a body that {@link #decodedLength(PacketFsCopyUnit)} accepted. */
+    void copyChecked(ByteBuf body, ByteBuf out) {
+        int end = body.writerIndex();
+        int start0 = out.writerIndex();
+        at = body.readerIndex();
+        long cursor = readUvarint(body, end);
+        while (at < end) {
+            int t = body.getUnsignedByte(at++);
+            int kind = t >>> COPY_KIND_SHIFT;
+            long delta;
+            if (kind == COPY_KIND_GEN) {
+                int lits = (int) readUvarint(body, end);
+                out.writeBytes(body, at, lits);
+                at += lits;
+                long z = readUvarint(body, end);
+                delta = z >>> 1 ^ -(z & 1);
+            } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                out.writeByte(body.getByte(at++));
+                delta = kind == COPY_KIND_SUB ? 1 : 0;
+            } else {
+                delta = 1;
+            }
+            long len = t & COPY_LENGTH_MASK;
+            if (len == COPY_LENGTH_EXTENDED) {
+                len += readUvarint(body, end);
+            }
+            long start = cursor + delta;
+            if (len > 0) {
+                copyRange(start, (int) len, out);
+            }
+            cursor = start + len;
+        }
+        bytesOut += out.writerIndex() - start0;
+    }
+
+    private long check(ByteBuf body) {
+        int end = body.writerIndex();
+        at = body.readerIndex();
+        if (at == end) {
+            throw new PacketFsException(PacketFsException.Reason.TRUNCATED,
+                    "COPY unit has an empty body; it needs at least its base offset (docs/PROTOCOL.md 8.7)");
+        }
+        long cursor = readUvarint(body, end);
+        if (cursor > poolSize) {
+            throw outOfPool("base offset " + cursor + " is beyond the pool's " + poolSize + " bytes");
+        }
+        long total = 0;
+        while (at < end) {
+            int commandAt = at - body.readerIndex();
+            int t = body.getUnsignedByte(at++);
+            int kind = t >>> COPY_KIND_SHIFT;
+            long lits;
+            long delta;
+            if (kind == COPY_KIND_GEN) {
+                lits = readUvarint(body, end);
+                if (lits > end - at) {
+                    throw truncated(commandAt, lits + " literal bytes, " + (end - at) + " left in the body");
+                }
+                at += (int) lits;
+                long z = readUvarint(body, end);
+                delta = z >>> 1 ^ -(z & 1);
+            } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                if (at >= end) {
+                    throw truncated(commandAt, "its literal byte is missing");
+                }
+                at++;
+                lits = 1;
+                delta = kind == COPY_KIND_SUB ? 1 : 0;
+            } else {
+                lits = 0;
+                delta = 1;
+            }
+            long len = t & COPY_LENGTH_MASK;
+            if (len == COPY_LENGTH_EXTENDED) {
+                long extension = readUvarint(body, end);
+                if (extension > poolSize) { // checked before the sum, which could overflow
+                    throw outOfPool("command at body offset " + commandAt + " copies 63 + " + extension
+                            + " bytes, more than the pool's " + poolSize);
+                }
+                len += extension;
+            }
+            if (delta > poolSize - cursor || delta < -cursor) {
+                throw outOfPool("command at body offset " + commandAt + " moves the cursor " + cursor + " by "
+                        + delta + ", outside the pool's " + poolSize + " bytes");
+            }
+            long start = cursor + delta;
+            if (len > poolSize - start) {
+                throw outOfPool("command at body offset " + commandAt + " copies " + len + " bytes from " + start
+                        + ", past the pool's end at " + poolSize);
+            }
+            if (lits > COPY_MAX_OUTPUT - total || len > COPY_MAX_OUTPUT - total - lits) {
+                throw outOfPool("COPY unit would decode to more than " + COPY_MAX_OUTPUT
+                        + " bytes (the bound of docs/PROTOCOL.md 8.7); command at body offset " + commandAt);
+            }
+            total += lits + len;
+            cursor = start + len;
+        }
+        return total;
+    }
+
+    private long readUvarint(ByteBuf body, int end) {
+        long v = 0;
+        for (int shift = 0, i = 0; i < COPY_MAX_VARINT_BYTES; i++, shift += 7) {
+            if (at >= end) {
+                throw truncated(-1, "a varint runs past the end of the body");
+            }
+            int b = body.getByte(at++);
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+        }
+        throw truncated(-1, "a varint is longer than " + COPY_MAX_VARINT_BYTES + " bytes");
+    }
+
+    private static PacketFsException truncated(int commandAt, String what) {
+        return new PacketFsException(PacketFsException.Reason.TRUNCATED, "COPY unit body is cut short"
+                + (commandAt >= 0 ? " at the command at body offset " + commandAt : "") + ": " + what
+                + "; unit dropped");
+    }
+
+    private static PacketFsException outOfPool(String what) {
+        return new PacketFsException(PacketFsException.Reason.REF_OUT_OF_POOL, "COPY unit: " + what
+                + "; unit dropped (do both peers hold the same pool?)");
+    }
+
+    private void copyRange(long off, int len, ByteBuf out) {
+        while (len > 0) {
+            ByteBuffer c = chunks[(int) (off >>> PacketFsPool.CHUNK_SHIFT)];
+            int o = (int) (off & PacketFsPool.CHUNK_MASK);
+            int n = Math.min(len, c.capacity() - o);
+            c.limit(o + n);
+            c.position(o);
+            out.writeBytes(c);
+            off += n;
+            len -= n;
         }
     }
 
@@ -170,6 +351,11 @@ public final class PacketFsPoolDecoder {
     /** Runs dropped because they held a reference outside the pool. */
     public long runsRejected() {
         return runsRejected;
+    }
+
+    /** COPY units dropped because their body was bad. */
+    public long copyUnitsRejected() {
+        return copyUnitsRejected;
     }
 
     /** Bytes appended so far. */

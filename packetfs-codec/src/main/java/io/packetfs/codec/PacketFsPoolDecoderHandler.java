@@ -6,11 +6,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.internal.ObjectUtil;
 
 /**
- * Inbound: runs of pool references in, the pool's bytes out (one {@link ByteBuf} per run), through a
+ * Inbound: runs of pool references and COPY units in, the pool's bytes out (one {@link ByteBuf} per run or unit,
+ * sized exactly: at most 16 MiB for a COPY unit, checked before it is allocated), through a
  * {@link PacketFsPoolDecoder}. Place it after {@link PacketFsTierDecoder} (and the window checks).
  *
  * <pre>
  *   PacketFsRefs L3 x2        =&gt;  ByteBuf of 2 x l3UnitBytes  (the run is released)
+ *   PacketFsCopyUnit          =&gt;  ByteBuf of the bytes it names (the unit is released; none for an empty unit)
+ *   PacketFsCopyUnit [bad]    =&gt;  exceptionCaught(PacketFsException TRUNCATED / REF_OUT_OF_POOL), counted
  *   PacketFsSync, others      =&gt;  passed on unchanged
  *   PacketFsRefs L3 [huge]    =&gt;  exceptionCaught(PacketFsPoolException), counted; the next run decodes
  * </pre>
@@ -21,6 +24,7 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter {
 
     private final PacketFsPoolDecoder decoder;
     private long runsDecoded;
+    private long copyUnitsDecoded;
     private long errors;
 
     /** A handler around {@code decoder} (one per channel). */
@@ -35,6 +39,10 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PacketFsCopyUnit) {
+            onCopy(ctx, (PacketFsCopyUnit) msg);
+            return;
+        }
         if (!(msg instanceof PacketFsRefs)) {
             ctx.fireChannelRead(msg);
             return;
@@ -62,12 +70,43 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(out);
     }
 
+    private void onCopy(ChannelHandlerContext ctx, PacketFsCopyUnit unit) {
+        ByteBuf out = null;
+        try {
+            long len = decoder.decodedLength(unit); // checks the whole body: at most PacketFsCopyUnit.MAX_OUTPUT
+            if (len == 0) {
+                copyUnitsDecoded++;
+                return;
+            }
+            out = ctx.alloc().buffer((int) len, (int) len);
+            decoder.copyChecked(unit.content(), out);
+        } catch (PacketFsException e) {
+            errors++;
+            ctx.fireExceptionCaught(e);
+            return;
+        } catch (Throwable t) {
+            if (out != null) {
+                out.release();
+            }
+            throw t;
+        } finally {
+            unit.release();
+        }
+        copyUnitsDecoded++;
+        ctx.fireChannelRead(out);
+    }
+
+    /** COPY units decoded. */
+    public long copyUnitsDecoded() {
+        return copyUnitsDecoded;
+    }
+
     /** Runs decoded. */
     public long runsDecoded() {
         return runsDecoded;
     }
 
-    /** Runs refused (a reference outside the pool). */
+    /** Runs and COPY units refused (a reference outside the pool, a bad COPY body). */
     public long errors() {
         return errors;
     }

@@ -4,105 +4,135 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.internal.ObjectUtil;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
-import static io.packetfs.codec.PacketFsConstants.MAX_RUN_COUNT;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_DEL;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_GEN;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_INS;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SHIFT;
+import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SUB;
+import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_EXTENDED;
+import static io.packetfs.codec.PacketFsConstants.COPY_MAX_OUTPUT;
+import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
 
 /**
- * Turns bytes into references into a pool: finds the input's content in the pool, also at unaligned input
- * offsets, the way rsync matches against its basis file, and falls back to the L1 byte table. Greedy, one pass:
+ * Turns bytes into COPY units (docs/PROTOCOL.md 8.7): byte-granular extents of the pool plus literals. Greedy, one
+ * pass, in the manner of LZ77 against a fixed dictionary:
  *
  * <pre>
- *   at input position p, in this order, the first that matches wins:
- *   1. the L3 unit after the previous L3 match, compared directly       -&gt; L3 ref, p += l3UnitBytes
- *   2. the L3 unit whose hash equals the rolling hash of in[p, p+l3), verified against the pool bytes
- *   3. the L2 unit after the previous L2 match, then the L2 index (same, window l2UnitBytes)
- *                                                                        -&gt; L2 ref, p += l2UnitBytes
- *   4. otherwise                                                         -&gt; L1 ref of in[p] (keyed table), p += 1,
- *                                                                           both rolling hashes roll one byte
+ *   matching   extend the current copy with bulk compares (8+ bytes at a time) against the pool cursor
+ *   mismatch   close the copy, then at each following input position p, in this order:
+ *     1. near the cursor (at most 8 literals since the copy ended): the pool offsets cursor + 0 .. literals + 2
+ *        (a substitution, insertion or deletion resumes here), one 8-byte compare each
+ *     2. the pool's anchor table (one probe with the 8 input bytes at p, {@link PacketFsPoolAnchors}), verified
+ *        against the pool and extended backwards over the pending literals
+ *     3. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
+ *        (misses / 64 | 1, at most 15: odd, so the probes still meet every anchor residue and find pool data
+ *        within about 64 steps, backward extension recovering the bytes skipped), so data that is not in the pool
+ *        costs one probe per several bytes
  *
- *   input  |..lit..|=== pool unit 812 ===|=== unit 813 ===|.lit.|== L2 unit 7 ==|...
- *   runs   [L1 x9 ] [L3 812 813         ]                 [L1 x5][L2 7 ...
+ *   input   |..lit..|====== pool[812345, +900) ======|x|====== pool[813246, +97) =====|...
+ *   unit    base=812345  GEN(lits 9, delta 0, 900)   SUB(x, 97) ...
  * </pre>
  *
- * References are collected into runs of one tier (at most 16,384 references; a run ends where the tier changes)
- * and handed to a {@link PacketFsPoolRunSink}. A match may span the chunks given to {@link #encode}: the encoder
- * copies input into its own buffer and keeps back a carry of fewer than {@code max(l3UnitBytes, l2UnitBytes)}
- * bytes that it cannot decide on yet; {@link #finish} encodes the carry and ends the open run. The references do
- * not depend on how the input was cut into chunks.
+ * Commands go into COPY unit bodies of at most {@code maxBody} bytes (default {@value #DEFAULT_MAX_BODY}, so a unit
+ * and a SYNC unit fit a 1,500-byte frame), each unit at most 16 MiB of output; a unit starts with the pool offset of
+ * its cursor, so every unit decodes on its own. Units are handed to a {@link PacketFsPoolCopySink}. A copy may span
+ * the chunks given to {@link #encode}: the encoder copies input into its own buffer and keeps back fewer than
+ * {@code maxBody + 8} bytes (pending literals and the last 7 bytes) that it cannot decide on yet; {@link #flush}
+ * emits everything decided, {@link #finish} everything.
  *
- * <p>Reusable after {@link #finish} or {@link #reset}; not thread-safe (one per stream). Per reference it allocates
- * nothing; per run one {@link PacketFsRefs} from the allocator.
+ * <p>Reusable after {@link #finish} or {@link #reset}; not thread-safe (one per stream). It allocates nothing per
+ * command; per unit one buffer (the body) from the allocator and the unit object.
  */
 public final class PacketFsPoolEncoder {
 
-    /** Input bytes copied and scanned per step; the working buffer holds this plus the carry. */
+    /** Body bytes per COPY unit by default: a unit (3 + 1,480 bytes) and a SYNC unit fit a 1,500-byte frame. */
+    public static final int DEFAULT_MAX_BODY = 1480;
+    /** The smallest body limit accepted. */
+    public static final int MIN_MAX_BODY = 64;
+
+    /** Input bytes copied and scanned per step. */
     static final int SLICE = 256 * 1024;
+    /** Bytes a candidate must match before a copy starts. */
+    static final int VERIFY = 8;
+    /** Bytes compared word by word before a bulk compare takes over. */
+    static final int SHORT_COMPARE = 256;
+    /** Bytes a candidate near the cursor must match (a 4-byte copy costs less than 4 literals). */
+    static final int VERIFY_NEAR = 4;
+    /** Literals after a copy during which offsets near the cursor are tried. */
+    static final int LOCAL_LITERALS = 8;
+    /** Net deletions tried near the cursor: offsets cursor + 0 .. literals + LOCAL_REACH. */
+    static final int LOCAL_REACH = 2;
+    /** Misses in a row before the search starts skipping: step = 1 + misses >>> SKIP_SHIFT. */
+    static final int SKIP_SHIFT = 6;
+    static final int MAX_STEP = 15;
+    /** Body bytes a command needs besides its literals: token, count, delta, length. */
+    static final int COMMAND_ROOM = 1 + 3 + COPY_MAX_VARINT_BYTES + 4 + 3;
+    /** Below this room, pending literals go into a fresh unit instead of a sliver of this one. */
+    static final int MIN_LITERAL_ROOM = 32;
+
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     private final PacketFsPool pool;
-    private final PacketFsPoolIndex index;
+    private final PacketFsPoolAnchors anchors;
     private final ByteBufAllocator alloc;
+    /** Chunk duplicates for absolute reads (limit = capacity, little-endian). */
     private final ByteBuffer[] chunks;
-    private final byte[] l1Inverse;
-    private final int w3;
-    private final int w2;
-    private final long l3Units;
-    private final int l2Units;
-    private final boolean l3On;
-    private final boolean l2On;
-    private final int lookahead;
-    private final int pow3;
-    private final int pow2;
+    /** Chunk duplicates whose position and limit frame each bulk compare. */
+    private final ByteBuffer[] cmpChunks;
+    private final long poolSize;
+    private final int maxBody;
 
-    private byte[] buf;
-    private ByteBuffer bufView;
+    private final byte[] buf;
+    private final ByteBuffer bufView;
     private int pos;
     private int end;
 
-    private int h3;
-    private boolean h3Valid;
-    private int h2;
-    private boolean h2Valid;
-    private long next3 = -1;
-    private int next2 = -1;
+    private final byte[] body;
+    private int bodyLen;
+    private long unitOut;
 
-    private final byte[] run = new byte[MAX_RUN_COUNT * 4];
-    private PacketFsTier runTier;
-    private int runCount;
-    private int runBytes;
+    private long cur;
+    private boolean anchored;
+    private boolean matching;
+    private int tokenAt;
+    private long mStart;
+    private long mLen;
+    private int litStart;
+    private int misses;
 
     private long bytesIn;
-    private final long[] refsOut = new long[3];
-    private final long[] bytesMatched = new long[3];
-    private long runsOut;
+    private long bytesCopied;
+    private long literalBytes;
+    private long commandsOut;
+    private long unitsOut;
+    private long bodyBytesOut;
 
-    /** An encoder for {@code pool} with its {@code index}, allocating runs from the default allocator. */
-    public PacketFsPoolEncoder(PacketFsPool pool, PacketFsPoolIndex index) {
-        this(pool, index, ByteBufAllocator.DEFAULT);
+    /** An encoder for {@code pool}, allocating unit bodies from the default allocator. */
+    public PacketFsPoolEncoder(PacketFsPool pool) {
+        this(pool, ByteBufAllocator.DEFAULT, DEFAULT_MAX_BODY);
     }
 
-    /** An encoder for {@code pool} with its {@code index}, allocating runs from {@code alloc}. */
-    public PacketFsPoolEncoder(PacketFsPool pool, PacketFsPoolIndex index, ByteBufAllocator alloc) {
+    /** An encoder for {@code pool} with bodies from {@code alloc} of at most {@code maxBody} bytes (64..65,535). */
+    public PacketFsPoolEncoder(PacketFsPool pool, ByteBufAllocator alloc, int maxBody) {
         this.pool = ObjectUtil.checkNotNull(pool, "pool");
-        this.index = ObjectUtil.checkNotNull(index, "index");
         this.alloc = ObjectUtil.checkNotNull(alloc, "alloc");
-        PacketFsPoolGeometry g = pool.geometry();
-        if (!index.fits(g)) {
-            throw new IllegalArgumentException("index " + index + " was not built for " + g);
-        }
+        this.maxBody = ObjectUtil.checkInRange(maxBody, MIN_MAX_BODY, PacketFsCopyUnit.MAX_BODY, "maxBody");
+        this.anchors = pool.anchors();
         this.chunks = pool.chunkDuplicates();
-        this.l1Inverse = g.l1InverseShared();
-        this.w3 = g.l3UnitBytes();
-        this.w2 = g.l2UnitBytes();
-        this.l3Units = pool.l3Units();
-        this.l2Units = pool.l2Units();
-        this.l3On = l3Units > 0;
-        this.l2On = l2Units > 0;
-        this.lookahead = Math.max(l3On ? w3 : 0, l2On ? w2 : 0);
-        this.pow3 = index.l3Pow();
-        this.pow2 = index.l2Pow();
-        this.buf = new byte[SLICE + Math.max(w3, w2)];
+        for (ByteBuffer c : chunks) {
+            c.order(ByteOrder.LITTLE_ENDIAN);
+        }
+        this.cmpChunks = pool.chunkDuplicates();
+        this.poolSize = pool.size();
+        this.buf = new byte[SLICE + maxBody + 2 * MAX_STEP + VERIFY];
         this.bufView = ByteBuffer.wrap(buf);
+        this.body = new byte[maxBody];
     }
 
     /** The pool. */
@@ -112,10 +142,10 @@ public final class PacketFsPoolEncoder {
 
     /**
      * Encodes every readable byte of {@code chunk} (advancing its reader index; the caller keeps ownership), handing
-     * each completed run to {@code sink}. Up to {@code max(l3UnitBytes, l2UnitBytes) - 1} bytes may stay in the carry
-     * and the last run stays open until a later call, {@link #flushRun} or {@link #finish}.
+     * each completed unit to {@code sink}. The open copy, pending literals and the last bytes stay for a later call,
+     * {@link #flush} or {@link #finish}.
      */
-    public void encode(ByteBuf chunk, PacketFsPoolRunSink sink) {
+    public void encode(ByteBuf chunk, PacketFsPoolCopySink sink) {
         int n = chunk.readableBytes();
         bytesIn += n;
         while (n > 0) {
@@ -128,37 +158,42 @@ public final class PacketFsPoolEncoder {
         }
     }
 
-    /** Encodes the carry, hands the last run to {@code sink}; the encoder is then ready for a new stream. */
-    public void finish(PacketFsPoolRunSink sink) {
+    /** Encodes everything left and hands the last unit to {@code sink}; the encoder is then ready for a new stream. */
+    public void finish(PacketFsPoolCopySink sink) {
         scan(sink, true);
-        flushRun(sink);
+        if (matching) {
+            closeMatch();
+            litStart = pos;
+        }
+        emitPendingLiterals(sink, end);
+        emitUnit(sink);
         reset();
     }
 
-    /** Hands the open run (if any) to {@code sink} now; the carry stays. */
-    public void flushRun(PacketFsPoolRunSink sink) {
-        if (runCount == 0) {
-            return;
+    /**
+     * Hands every decided byte to {@code sink} now: the open copy is closed (the next one resumes at the cursor) and
+     * pending literals are written; only the last few bytes (fewer than 8) stay.
+     */
+    public void flush(PacketFsPoolCopySink sink) {
+        if (matching) {
+            closeMatch();
+            litStart = pos;
         }
-        ByteBuf packed = alloc.buffer(runBytes, runBytes);
-        packed.writeBytes(run, 0, runBytes);
-        PacketFsTier tier = runTier;
-        runCount = 0;
-        runBytes = 0;
-        runsOut++;
-        sink.onRun(PacketFsRefs.wrap(tier, packed));
+        emitPendingLiterals(sink, pos);
+        emitUnit(sink);
     }
 
-    /** Drops the carry and the open run (nothing is handed on). */
+    /** Drops the buffered input and the open unit (nothing is handed on); the cursor returns to 0. */
     public void reset() {
         pos = 0;
         end = 0;
-        h3Valid = false;
-        h2Valid = false;
-        next3 = -1;
-        next2 = -1;
-        runCount = 0;
-        runBytes = 0;
+        bodyLen = 0;
+        unitOut = 0;
+        cur = 0;
+        anchored = false;
+        matching = false;
+        litStart = 0;
+        misses = 0;
     }
 
     /** Input bytes taken so far. */
@@ -166,177 +201,276 @@ public final class PacketFsPoolEncoder {
         return bytesIn;
     }
 
-    /** References emitted so far of {@code tier}. */
-    public long refsOut(PacketFsTier tier) {
-        return refsOut[tier.index()];
+    /** Input bytes sent as pool copies so far. */
+    public long bytesCopied() {
+        return bytesCopied;
     }
 
-    /** Input bytes covered so far by references of {@code tier}. */
-    public long bytesMatched(PacketFsTier tier) {
-        return bytesMatched[tier.index()];
+    /** Input bytes sent as literals so far. */
+    public long literalBytes() {
+        return literalBytes;
     }
 
-    /** Runs handed to sinks so far. */
-    public long runsOut() {
-        return runsOut;
+    /** Commands written so far. */
+    public long commandsOut() {
+        return commandsOut;
+    }
+
+    /** COPY units handed to sinks so far. */
+    public long unitsOut() {
+        return unitsOut;
+    }
+
+    /** Body bytes of those units. */
+    public long bodyBytesOut() {
+        return bodyBytesOut;
     }
 
     private void compact() {
-        if (pos > 0) {
-            System.arraycopy(buf, pos, buf, 0, end - pos);
-            end -= pos;
-            pos = 0;
+        int from = matching ? pos : litStart;
+        if (from > 0) {
+            System.arraycopy(buf, from, buf, 0, end - from);
+            end -= from;
+            pos -= from;
+            litStart -= from;
         }
     }
 
-    private void scan(PacketFsPoolRunSink sink, boolean last) {
+    private void scan(PacketFsPoolCopySink sink, boolean last) {
         final byte[] b = buf;
         final int e = end;
-        final PacketFsPoolIndex idx = index;
         int p = pos;
         for (;;) {
-            int avail = e - p;
-            if (avail <= 0 || !last && avail < lookahead) {
+            if (matching) {
+                if (p >= e) {
+                    break;
+                }
+                long pp = mStart + mLen;
+                long poolLeft = poolSize - pp;
+                long outLeft = COPY_MAX_OUTPUT - unitOut - mLen;
+                if (poolLeft == 0 || outLeft == 0) {
+                    closeMatch();
+                    litStart = p;
+                    if (poolLeft != 0) {
+                        p = startMatch(sink, p, cur); // the unit is full: the copy goes on in the next one
+                    }
+                    continue;
+                }
+                int ci = (int) (pp >>> PacketFsPool.CHUNK_SHIFT);
+                int o = (int) (pp & PacketFsPool.CHUNK_MASK);
+                ByteBuffer rc = chunks[ci];
+                int k = (int) Math.min(Math.min(e - p, rc.capacity() - o), Math.min(poolLeft, outLeft));
+                // short matches (edited data): 8-byte words; long ones (data in the pool): the vectorized mismatch
+                int m = 0;
+                boolean differs = false;
+                for (int kw = Math.min(k, SHORT_COMPARE) - 7; m < kw; m += 8) {
+                    long x = (long) LONG_LE.get(b, p + m) ^ rc.getLong(o + m);
+                    if (x != 0) {
+                        m += Long.numberOfTrailingZeros(x) >>> 3;
+                        differs = true;
+                        break;
+                    }
+                }
+                if (!differs && m < k) {
+                    ByteBuffer c = cmpChunks[ci];
+                    c.limit(o + k);
+                    c.position(o + m);
+                    ByteBuffer in = bufView;
+                    in.limit(p + k);
+                    in.position(p + m);
+                    int r = in.mismatch(c);
+                    m = r < 0 ? k : m + r;
+                }
+                p += m;
+                mLen += m;
+                if (m < k) {
+                    closeMatch();
+                    litStart = p;
+                }
+                continue;
+            }
+            if (e - p < VERIFY) {
+                if (last) {
+                    p = e; // the last few bytes are literals
+                }
                 break;
             }
-            if (l3On && avail >= w3) {
-                if (next3 >= 0) {
-                    long u = next3;
-                    if (u < l3Units && poolEquals(b, p, u * w3, w3)) {
-                        emit(sink, PacketFsTier.L3, (int) u, w3);
-                        next3 = u + 1;
-                        next2 = -1;
-                        p = skip(b, p, w3, e);
-                        continue;
-                    }
-                    next3 = -1;
+            int lits = p - litStart;
+            int room = (bodyLen == 0 ? maxBody - COPY_MAX_VARINT_BYTES : maxBody - bodyLen) - COMMAND_ROOM;
+            if (lits > 0 && lits >= room) {
+                if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
+                    emitUnit(sink);
+                } else {
+                    emitLiterals(sink, Math.min(lits, room));
+                    anchored = false;
                 }
-                if (!h3Valid) {
-                    h3 = PacketFsPoolIndex.hash(b, p, w3);
-                    h3Valid = true;
-                }
-                int c = idx.findL3(h3);
-                if (c != -1) {
-                    long u = c & 0xFFFF_FFFFL;
-                    if (u < l3Units && poolEquals(b, p, u * w3, w3)) { // bound: the index may come from a cache
-                        emit(sink, PacketFsTier.L3, c, w3);
-                        next3 = u + 1;
-                        next2 = -1;
-                        p = skip(b, p, w3, e);
-                        continue;
-                    }
-                }
+                continue;
             }
-            if (l2On && avail >= w2) {
-                if (next2 >= 0) {
-                    int u = next2;
-                    if (u < l2Units && poolEquals(b, p, (long) u * w2, w2)) {
-                        emit(sink, PacketFsTier.L2, u, w2);
-                        next2 = u + 1;
-                        p = skip(b, p, w2, e);
-                        continue;
-                    }
-                    next2 = -1;
-                }
-                if (!h2Valid) {
-                    h2 = PacketFsPoolIndex.hash(b, p, w2);
-                    h2Valid = true;
-                }
-                int c = idx.findL2(h2);
-                if (c >= 0 && c < l2Units && poolEquals(b, p, (long) c * w2, w2)) {
-                    emit(sink, PacketFsTier.L2, c, w2);
-                    next2 = c + 1;
-                    p = skip(b, p, w2, e);
+            long w = (long) LONG_LE.get(b, p);
+            long a = -1;
+            if (anchored && lits <= LOCAL_LITERALS) {
+                a = nearCursor((int) w, lits);
+                if (a < 0 && lits < LOCAL_LITERALS) {
+                    p++; // an edit near the cursor: no table probe yet (backward extension recovers these bytes)
                     continue;
                 }
             }
-            // literal: the L1 reference of in[p] through the inverse of the keyed table
-            int out = b[p] & 0xFF;
-            emit(sink, PacketFsTier.L1, l1Inverse[out] & 0xFF, 1);
-            if (h3Valid) {
-                if (avail > w3) {
-                    h3 = h3 * PacketFsPoolIndex.BASE + (b[p + w3] & 0xFF) - out * pow3;
-                } else {
-                    h3Valid = false;
+            if (a < 0) {
+                long c = anchors.find(w);
+                if (c >= 0 && c <= poolSize - VERIFY && PacketFsPoolAnchors.readLong(chunks, c) == w) {
+                    a = c;
                 }
             }
-            if (h2Valid) {
-                if (avail > w2) {
-                    h2 = h2 * PacketFsPoolIndex.BASE + (b[p + w2] & 0xFF) - out * pow2;
-                } else {
-                    h2Valid = false;
-                }
+            if (a >= 0) {
+                p = startMatch(sink, p, a);
+                continue;
             }
-            p++;
+            misses++;
+            // odd steps: the probed positions run through every residue modulo the anchor stride
+            p = Math.min(e, p + (Math.min(misses >>> SKIP_SHIFT, MAX_STEP) | 1));
         }
         pos = p;
     }
 
-    /** Moves past a match of {@code n} bytes at {@code p}, keeping a rolling hash when rolling is cheaper. */
-    private int skip(byte[] b, int p, int n, int e) {
-        if (h3Valid) {
-            if (n < w3 && p + n + w3 <= e) {
-                int h = h3;
-                for (int i = p, stop = p + n; i < stop; i++) {
-                    h = h * PacketFsPoolIndex.BASE + (b[i + w3] & 0xFF) - (b[i] & 0xFF) * pow3;
-                }
-                h3 = h;
-            } else {
-                h3Valid = false;
+    /**
+     * A pool offset near the cursor whose {@value #VERIFY_NEAR} bytes equal {@code w} (little-endian), or -1: cursor
+     * + 0 .. lits + {@value #LOCAL_REACH} (cursor + 0 is skipped right after a mismatch, where it just failed).
+     */
+    private long nearCursor(int w, int lits) {
+        long limit = poolSize - VERIFY_NEAR;
+        for (int j = lits == 0 ? 1 : 0, stop = lits + LOCAL_REACH; j <= stop; j++) {
+            long a = cur + j;
+            if (a > limit) {
+                break;
+            }
+            ByteBuffer c = chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)];
+            int o = (int) (a & PacketFsPool.CHUNK_MASK);
+            int v = o <= c.capacity() - VERIFY_NEAR ? c.getInt(o) : (int) PacketFsPoolAnchors.readLong(chunks, a);
+            if (v == w) {
+                return a;
             }
         }
-        if (h2Valid) {
-            if (n < w2 && p + n + w2 <= e) {
-                int h = h2;
-                for (int i = p, stop = p + n; i < stop; i++) {
-                    h = h * PacketFsPoolIndex.BASE + (b[i + w2] & 0xFF) - (b[i] & 0xFF) * pow2;
-                }
-                h2 = h;
+        return -1;
+    }
+
+    /** Starts a copy of pool offset {@code a} at input {@code p}, first extended backwards; returns its input start. */
+    private int startMatch(PacketFsPoolCopySink sink, int p, long a) {
+        final byte[] b = buf;
+        while (p > litStart && a > 0 && b[p - 1] == poolByte(a - 1)) {
+            p--;
+            a--;
+        }
+        int lits = p - litStart;
+        long delta = a - cur;
+        int kind;
+        if (lits == 1) {
+            kind = delta == 1 ? COPY_KIND_SUB : delta == 0 ? COPY_KIND_INS : COPY_KIND_GEN;
+        } else {
+            kind = lits == 0 && delta == 1 ? COPY_KIND_DEL : COPY_KIND_GEN;
+        }
+        ensureRoom(sink, lits + COMMAND_ROOM, lits + 1L);
+        byte[] out = body;
+        int at = bodyLen;
+        tokenAt = at;
+        out[at++] = (byte) (kind << COPY_KIND_SHIFT);
+        if (kind == COPY_KIND_GEN) {
+            at = putUvarint(out, at, lits);
+            System.arraycopy(b, litStart, out, at, lits);
+            at += lits;
+            at = putUvarint(out, at, delta << 1 ^ delta >> 63);
+        } else if (kind != COPY_KIND_DEL) {
+            out[at++] = b[litStart];
+        }
+        bodyLen = at;
+        commandsOut++;
+        unitOut += lits;
+        literalBytes += lits;
+        matching = true;
+        mStart = a;
+        mLen = 0;
+        misses = 0;
+        return p;
+    }
+
+    private void closeMatch() {
+        long len = mLen;
+        if (len < COPY_LENGTH_EXTENDED) {
+            body[tokenAt] |= (byte) len;
+        } else {
+            body[tokenAt] |= (byte) COPY_LENGTH_EXTENDED;
+            bodyLen = putUvarint(body, bodyLen, len - COPY_LENGTH_EXTENDED);
+        }
+        unitOut += len;
+        bytesCopied += len;
+        cur = mStart + len;
+        matching = false;
+        anchored = true;
+    }
+
+    /** Writes the literals {@code [litStart, upTo)} as literal-only commands. */
+    private void emitPendingLiterals(PacketFsPoolCopySink sink, int upTo) {
+        while (upTo > litStart) {
+            int room = (bodyLen == 0 ? maxBody - COPY_MAX_VARINT_BYTES : maxBody - bodyLen) - COMMAND_ROOM;
+            if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
+                emitUnit(sink);
             } else {
-                h2Valid = false;
+                emitLiterals(sink, Math.min(upTo - litStart, room));
             }
         }
-        return p + n;
     }
 
-    private boolean poolEquals(byte[] b, int p, long off, int len) {
-        ByteBuffer c = chunks[(int) (off >>> PacketFsPool.CHUNK_SHIFT)];
-        int o = (int) (off & PacketFsPool.CHUNK_MASK);
-        c.limit(o + len);
-        c.position(o);
-        ByteBuffer in = bufView;
-        in.limit(p + len);
-        in.position(p);
-        return in.mismatch(c) < 0;
+    /** A literal-only command: {@code n} literals from {@code litStart}, delta 0, copy length 0. */
+    private void emitLiterals(PacketFsPoolCopySink sink, int n) {
+        ensureRoom(sink, n + COMMAND_ROOM, n);
+        byte[] out = body;
+        int at = bodyLen;
+        out[at++] = (byte) (COPY_KIND_GEN << COPY_KIND_SHIFT);
+        at = putUvarint(out, at, n);
+        System.arraycopy(buf, litStart, out, at, n);
+        at += n;
+        out[at++] = 0;
+        bodyLen = at;
+        commandsOut++;
+        unitOut += n;
+        literalBytes += n;
+        litStart += n;
     }
 
-    private void emit(PacketFsPoolRunSink sink, PacketFsTier tier, int ref, int covered) {
-        if (runCount != 0 && (runTier != tier || runCount == MAX_RUN_COUNT)) {
-            flushRun(sink);
+    /** Makes room for a command; opens a unit (writing its base, the cursor) when none is open. */
+    private void ensureRoom(PacketFsPoolCopySink sink, int bodyBytes, long outBytes) {
+        if (bodyLen != 0 && (bodyLen + bodyBytes > maxBody || unitOut + outBytes > COPY_MAX_OUTPUT)) {
+            emitUnit(sink);
         }
-        runTier = tier;
-        byte[] r = run;
-        int at = runBytes;
-        switch (tier) {
-            case L1:
-                r[at] = (byte) ref;
-                runBytes = at + 1;
-                break;
-            case L2:
-                r[at] = (byte) (ref >>> 8);
-                r[at + 1] = (byte) ref;
-                runBytes = at + 2;
-                break;
-            default:
-                r[at] = (byte) (ref >>> 24);
-                r[at + 1] = (byte) (ref >>> 16);
-                r[at + 2] = (byte) (ref >>> 8);
-                r[at + 3] = (byte) ref;
-                runBytes = at + 4;
-                break;
+        if (bodyLen == 0) {
+            bodyLen = putUvarint(body, 0, cur);
         }
-        runCount++;
-        refsOut[tier.index()]++;
-        bytesMatched[tier.index()] += covered;
+    }
+
+    private void emitUnit(PacketFsPoolCopySink sink) {
+        int n = bodyLen;
+        if (n == 0) {
+            return;
+        }
+        bodyLen = 0;
+        unitOut = 0;
+        ByteBuf packed = alloc.buffer(n, n);
+        packed.writeBytes(body, 0, n);
+        unitsOut++;
+        bodyBytesOut += n;
+        sink.onCopy(new PacketFsCopyUnit(packed));
+    }
+
+    private byte poolByte(long a) {
+        return chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)].get((int) (a & PacketFsPool.CHUNK_MASK));
+    }
+
+    /** Writes {@code v} (unsigned) as LEB128 at {@code at}; returns the index after it. */
+    static int putUvarint(byte[] out, int at, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out[at++] = (byte) (v | 0x80);
+            v >>>= 7;
+        }
+        out[at++] = (byte) v;
+        return at;
     }
 }

@@ -8,22 +8,24 @@ import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.internal.ObjectUtil;
 
 /**
- * Outbound: bytes in, runs of pool references out, through a {@link PacketFsPoolEncoder}. Place it before
- * {@link PacketFsSyncInserter} (that is, after it in {@code addLast} order, as with the inserter and the tier encoder).
+ * Outbound: bytes in, COPY units (pool extents and literals) out, through a {@link PacketFsPoolEncoder}. Place it
+ * before {@link PacketFsSyncInserter} (that is, after it in {@code addLast} order, as with the inserter and the tier
+ * encoder). Its units have bodies of at most {@link PacketFsPoolEncoder#DEFAULT_MAX_BODY} bytes unless the encoder was
+ * built with another limit: the tier encoder's frames must hold a unit of body + 3 bytes.
  *
  * <pre>
- *   write(ByteBuf 3000 B)        =&gt;  write(PacketFsRefs L1 x9), write(PacketFsRefs L3 x2) ... (input released)
- *   write(PacketFsCloseWindow)   =&gt;  the carry and the open run are written, then PacketFsCloseWindow
- *   flush()                      =&gt;  the open run is written (the carry, under one unit, waits), then flush
+ *   write(ByteBuf 3000 B)        =&gt;  write(PacketFsCopyUnit) for each full unit ... (input released)
+ *   write(PacketFsCloseWindow)   =&gt;  everything left is written, then PacketFsCloseWindow
+ *   flush()                      =&gt;  the open unit is written (the last bytes, fewer than 8, wait), then flush
  * </pre>
  *
- * A write's promise completes when every run it produced is written (at once when it only filled the carry or the
- * open run). Other messages pass through. Not {@code @Sharable}: it holds the carry.
+ * A write's promise completes when every unit it produced is written (at once when it only filled the carry or the
+ * open unit). Other messages pass through. Not {@code @Sharable}: it holds the carry.
  */
 public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter {
 
     private final PacketFsPoolEncoder encoder;
-    private final PacketFsPoolRunSink sink = this::onRun;
+    private final PacketFsPoolCopySink sink = this::onCopy;
     private ChannelHandlerContext ctx;
     private PromiseCombiner combiner;
 
@@ -79,7 +81,7 @@ public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
-        encoder.flushRun(sink);
+        encoder.flush(sink);
         ctx.flush();
     }
 
@@ -100,11 +102,11 @@ public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    private void onRun(PacketFsRefs run) {
+    private void onCopy(PacketFsCopyUnit unit) {
         if (combiner != null) {
-            combiner.add(ctx.write(run));
+            combiner.add(ctx.write(unit));
         } else {
-            ctx.write(run, ctx.voidPromise());
+            ctx.write(unit, ctx.voidPromise());
         }
     }
 }

@@ -13,8 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * The encoder's index of a pool: the weak rolling hash of every L3 unit of the pool and of every L2 unit of the L2
- * region, each in an open-addressing table (linear probing) from hash to unit. The encoder rolls the same hash over
+ * An index of a pool's L2 and L3 units, for senders of runs of L2/L3 references (version 0.1's reference sender
+ * used it; {@link PacketFsPoolEncoder} now sends COPY units and finds pool data with {@link PacketFsPoolAnchors}
+ * instead, so it does not need this index): the weak rolling hash of every L3 unit of the pool and of every L2 unit
+ * of the L2 region, each in an open-addressing table (linear probing) from hash to unit. The encoder rolls the same hash over
  * its input (window = unit size) and verifies each candidate by comparing bytes with the pool, so a hash collision
  * costs a comparison, never a wrong reference. Immutable and thread-safe once built; build it once per pool.
  *

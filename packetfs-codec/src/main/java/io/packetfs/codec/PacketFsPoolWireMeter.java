@@ -7,21 +7,23 @@ import static io.packetfs.codec.PacketFsConstants.MAX_RUN_COUNT;
 import static io.packetfs.codec.PacketFsConstants.RUN_HEADER_LENGTH;
 import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_CRC;
 import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_NO_CRC;
+import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
 
 /**
- * A {@link PacketFsPoolRunSink} that counts the bytes the runs would take on the wire, and releases them: it does
+ * A {@link PacketFsPoolCopySink} that counts the bytes COPY units (and runs) would take on the wire, and releases them: it does
  * the arithmetic of {@link PacketFsSyncInserter} followed by {@link PacketFsTierEncoder} for a
  * {@link PacketFsConfig}, byte for byte as if all runs were written and flushed once at the end, after a
  * {@link #closeWindow()}:
  *
  * <pre>
- *   wire bytes = frame headers (8 per frame) + run headers (2 per run piece) + reference bytes + SYNC units (5 or 3)
+ *   wire bytes = frame headers (8 per frame) + run headers (2 per run piece) + reference bytes
+ *                + COPY units (3 + body) + SYNC units (5 or 3)
  *   a run is cut at window boundaries (a SYNC between the parts), at 16,384 references and where a frame is full
  * </pre>
  *
  * Carrier headers (Ethernet, IP/UDP) are not counted.
  */
-public final class PacketFsPoolWireMeter implements PacketFsPoolRunSink {
+public final class PacketFsPoolWireMeter implements PacketFsPoolCopySink {
 
     private final int maxFrame;
     private final int windowSize;
@@ -35,6 +37,8 @@ public final class PacketFsPoolWireMeter implements PacketFsPoolRunSink {
     private long runHeaders;
     private long refBytes;
     private final long[] refs = new long[3];
+    private long copyUnits;
+    private long copyBodyBytes;
 
     /** A meter for {@code config}. */
     public PacketFsPoolWireMeter(PacketFsConfig config) {
@@ -44,12 +48,40 @@ public final class PacketFsPoolWireMeter implements PacketFsPoolRunSink {
         this.syncLength = config.crcEnabled() ? SYNC_LENGTH_CRC : SYNC_LENGTH_NO_CRC;
     }
 
-    @Override
+    /** Counts a run and releases it. */
     public void onRun(PacketFsRefs run) {
         try {
             add(run.tier(), run.count());
         } finally {
             run.release();
+        }
+    }
+
+    @Override
+    public void onCopy(PacketFsCopyUnit unit) {
+        try {
+            addCopy(unit.bodyLength());
+        } finally {
+            unit.release();
+        }
+    }
+
+    /**
+     * Counts a COPY unit with a body of {@code bodyLength} bytes: 3 + body bytes, weighing {@code min(body, W)}
+     * references; a window it would overflow is closed first.
+     */
+    public void addCopy(int bodyLength) {
+        int weight = Math.min(bodyLength, windowSize);
+        if (refsInWindow > 0 && refsInWindow + weight > windowSize) {
+            appendSync();
+        }
+        openFrame(TLV_HEADER_LENGTH + bodyLength);
+        frameLength += TLV_HEADER_LENGTH + bodyLength;
+        copyUnits++;
+        copyBodyBytes += bodyLength;
+        refsInWindow += weight;
+        if (refsInWindow >= windowSize) {
+            appendSync();
         }
     }
 
@@ -134,6 +166,16 @@ public final class PacketFsPoolWireMeter implements PacketFsPoolRunSink {
         return refBytes;
     }
 
+    /** COPY units so far. */
+    public long copyUnits() {
+        return copyUnits;
+    }
+
+    /** Body bytes of those COPY units. */
+    public long copyBodyBytes() {
+        return copyBodyBytes;
+    }
+
     /** References of {@code tier} so far. */
     public long refs(PacketFsTier tier) {
         return refs[tier.index()];
@@ -142,7 +184,7 @@ public final class PacketFsPoolWireMeter implements PacketFsPoolRunSink {
     @Override
     public String toString() {
         return "wire " + wireBytes() + " B: " + frames() + " frames, " + runHeaders + " run headers, " + refBytes
-                + " reference bytes (L1 " + refs[0] + ", L2 " + refs[1] + ", L3 " + refs[2] + "), " + syncs
-                + " SYNC";
+                + " reference bytes (L1 " + refs[0] + ", L2 " + refs[1] + ", L3 " + refs[2] + "), " + copyUnits
+                + " COPY units (" + copyBodyBytes + " body bytes), " + syncs + " SYNC";
     }
 }

@@ -1,5 +1,6 @@
 package io.packetfs.codec;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -12,7 +13,9 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
  * Outbound: counts the references that pass and writes a {@link PacketFsSync} after the last reference of every
  * window ({@code 1 << windowPow2} references), carrying the window id (0, 1, ... 65535, 0, ...) and, with CRC on,
  * the CRC16 of the window's reference bytes. A run that crosses a window boundary is split there, so the SYNC unit
- * sits exactly at the boundary. {@link PacketFsCloseWindow} closes a partly filled window early.
+ * sits exactly at the boundary. {@link PacketFsCloseWindow} closes a partly filled window early. A
+ * {@link PacketFsCopyUnit} counts as {@code min(body length, W)} references and its body bytes feed the CRC; it is
+ * never split, so a window it would overflow is closed early before it (docs/PROTOCOL.md section 5).
  *
  * <pre>
  *   window_pow2 = 2:   write(L1 x6)  =&gt;  L1 x4, SYNC(0, crc), L1 x2
@@ -58,6 +61,8 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof PacketFsRefs) {
             writeRefs(ctx, (PacketFsRefs) msg, promise);
+        } else if (msg instanceof PacketFsCopyUnit) {
+            writeCopy(ctx, (PacketFsCopyUnit) msg, promise);
         } else if (msg instanceof PacketFsCloseWindow) {
             if (refsInWindow > 0) {
                 transition(PacketFsEncoderState.SYNC_READY);
@@ -103,6 +108,38 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter {
         } finally {
             refs.release();
             combiner.finish(promise);
+        }
+    }
+
+    /**
+     * A COPY unit is never split: it counts as {@code min(body length, W)} references, and when it does not fit the
+     * room left in a non-empty window, that window is closed early first.
+     */
+    private void writeCopy(ChannelHandlerContext ctx, PacketFsCopyUnit unit, ChannelPromise promise) {
+        if (state == PacketFsEncoderState.INITIALIZED) {
+            transition(PacketFsEncoderState.ACCUMULATING);
+        }
+        int weight = unit.windowWeight(windowSize);
+        if (refsInWindow > 0 && refsInWindow + weight > windowSize) {
+            transition(PacketFsEncoderState.SYNC_READY);
+            emitSync(ctx, ctx.voidPromise());
+        }
+        transition(PacketFsEncoderState.ENCODING);
+        ByteBuf body = unit.content();
+        if (config.crcEnabled()) {
+            crc = PacketFsCrc16.update(crc, body, body.readerIndex(), body.readableBytes());
+        }
+        refsInWindow += weight;
+        totalRefs += weight;
+        if (refsInWindow >= windowSize) {
+            PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
+            combiner.add(ctx.write(unit));
+            transition(PacketFsEncoderState.SYNC_READY);
+            emitSync(ctx, combinerPromise(ctx, combiner));
+            combiner.finish(promise);
+        } else {
+            ctx.write(unit, promise);
+            transition(PacketFsEncoderState.ACCUMULATING);
         }
     }
 

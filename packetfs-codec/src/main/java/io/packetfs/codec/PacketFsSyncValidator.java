@@ -7,7 +7,8 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
 
 /**
  * Inbound: checks the window sequence. Each {@link PacketFsSync} must carry the next window id (modulo 2^16) and
- * close a window of at most {@code 1 << windowPow2} references. It fires a {@link PacketFsWindowException} through
+ * close a window of at most {@code 1 << windowPow2} references (a {@link PacketFsCopyUnit} counts as
+ * {@code min(body length, W)}). It fires a {@link PacketFsWindowException} through
  * {@code exceptionCaught} and counts it when
  * <ul>
  *   <li>the id jumps ahead: the windows between were lost ({@code MISSING_WINDOW}); the validator resynchronises on
@@ -53,7 +54,9 @@ public class PacketFsSyncValidator extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof PacketFsRefs) {
-            onRefs(ctx, (PacketFsRefs) msg);
+            onRefs(ctx, msg, ((PacketFsRefs) msg).count());
+        } else if (msg instanceof PacketFsCopyUnit) {
+            onRefs(ctx, msg, ((PacketFsCopyUnit) msg).windowWeight(windowSize));
         } else if (msg instanceof PacketFsSync) {
             onSync(ctx, (PacketFsSync) msg);
         } else {
@@ -61,9 +64,8 @@ public class PacketFsSyncValidator extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onRefs(ChannelHandlerContext ctx, PacketFsRefs refs) {
+    private void onRefs(ChannelHandlerContext ctx, Object refs, int count) {
         transition(PacketFsDecoderState.PROCESSING);
-        int count = refs.count();
         refsInWindow += count;
         totalRefs += count;
         ctx.fireChannelRead(refs);

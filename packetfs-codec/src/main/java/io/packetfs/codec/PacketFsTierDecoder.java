@@ -24,7 +24,8 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
 
 /**
  * Inbound: decodes one PacketFS frame per {@link ByteBuf} (a datagram or an Ethernet payload) into its units, in
- * order: {@link PacketFsRefs} runs (slices of the frame, no copy), {@link PacketFsSync} units and the assigned
+ * order: {@link PacketFsRefs} runs and {@link PacketFsCopyUnit}s (slices of the frame, no copy),
+ * {@link PacketFsSync} units and the assigned
  * length-prefixed control units as {@link PacketFsControlUnit}s; unassigned opcodes are skipped by their length
  * field and counted ({@link #unknownControlUnits()}).
  *
@@ -53,6 +54,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     private long framesLate;
     private long refsDecoded;
     private long unknownControlUnits;
+    private long copyUnitsDecoded;
 
     /** A decoder that accepts frames built with {@code config}. */
     public PacketFsTierDecoder(PacketFsConfig config) {
@@ -181,7 +183,10 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                     int bodyAt = r.byteIndex();
                     r.skipBytes(bodyLength);
                     if (out != null) {
-                        if (PacketFsControlUnit.isAssigned(opcode)) {
+                        if (opcode == PacketFsConstants.OPCODE_COPY) {
+                            out.add(new PacketFsCopyUnit(in.retainedSlice(bodyAt, bodyLength)));
+                            copyUnitsDecoded++;
+                        } else if (PacketFsControlUnit.isAssigned(opcode)) {
                             out.add(new PacketFsControlUnit(opcode, in.retainedSlice(bodyAt, bodyLength)));
                         } else {
                             unknownControlUnits++;
@@ -228,6 +233,11 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** References passed on. */
     public long refsDecoded() {
         return refsDecoded;
+    }
+
+    /** COPY units passed on. */
+    public long copyUnitsDecoded() {
+        return copyUnitsDecoded;
     }
 
     /** Control units skipped because this decoder does not know their opcode (docs/PROTOCOL.md, "Control units"). */

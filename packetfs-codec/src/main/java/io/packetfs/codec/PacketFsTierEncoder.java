@@ -34,7 +34,10 @@ import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
  *     =&gt; one ByteBuf:  [ header: 0x18 0x10 len seq ] [ 0x80 0x02 | 3 x 4 bytes ] [ 0xF0 0x0007 crc ]
  * </pre>
  *
- * A write's promise completes when the frame holding the write's last unit is written. Other messages pass through
+ * {@link PacketFsCopyUnit}s and {@link PacketFsControlUnit}s are written as length-prefixed control units; a unit
+ * that does not fit a frame fails its write's promise.
+ *
+ * <p>A write's promise completes when the frame holding the write's last unit is written. Other messages pass through
  * untouched. Not {@code @Sharable}: it holds the open frame and the sequence number.
  */
 public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
@@ -46,6 +49,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     private int sequence;
     private long framesEncoded;
     private long refsEncoded;
+    private long copyUnitsEncoded;
 
     /** An encoder for {@code config}; frame sequence numbers start at 0. */
     public PacketFsTierEncoder(PacketFsConfig config) {
@@ -79,10 +83,22 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
                 return;
             }
             addPending(promise);
+        } else if (msg instanceof PacketFsCopyUnit) {
+            PacketFsCopyUnit unit = (PacketFsCopyUnit) msg;
+            try {
+                appendTlv(ctx, PacketFsCopyUnit.OPCODE, unit.content());
+                copyUnitsEncoded++;
+            } catch (Throwable t) {
+                promise.tryFailure(t);
+                return;
+            } finally {
+                unit.release();
+            }
+            addPending(promise);
         } else if (msg instanceof PacketFsControlUnit) {
             PacketFsControlUnit unit = (PacketFsControlUnit) msg;
             try {
-                appendControl(ctx, unit);
+                appendTlv(ctx, unit.opcode(), unit.content());
             } catch (Throwable t) {
                 promise.tryFailure(t);
                 return;
@@ -130,6 +146,11 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         return refsEncoded;
     }
 
+    /** COPY units packed so far. */
+    public long copyUnitsEncoded() {
+        return copyUnitsEncoded;
+    }
+
     private void appendRefs(ChannelHandlerContext ctx, PacketFsRefs refs) {
         PacketFsTier tier = refs.tier();
         int width = tier.bytes();
@@ -164,15 +185,14 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    private void appendControl(ChannelHandlerContext ctx, PacketFsControlUnit unit) {
-        ByteBuf body = unit.content();
+    private void appendTlv(ChannelHandlerContext ctx, int opcode, ByteBuf body) {
         int length = TLV_HEADER_LENGTH + body.readableBytes();
         if (length > config.maxFrameLength() - HEADER_LENGTH) {
             throw new IllegalArgumentException("control unit of " + length + " bytes does not fit a frame of "
                     + config.maxFrameLength() + " bytes");
         }
         openFrame(ctx, length);
-        frame.writeByte(unit.opcode());
+        frame.writeByte(opcode);
         frame.writeShort(body.readableBytes());
         frame.writeBytes(body, body.readerIndex(), body.readableBytes());
     }

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Test tail handler: records every inbound unit and error as a line in the vocabulary of the PROTOCOL.md vectors
- * ({@code refs L1 41 42}, {@code sync 0000 crc 89C3 match}, {@code error TRUNCATED}) and releases what it reads.
+ * ({@code refs L1 41 42}, {@code sync 0000 crc 89C3 match}, {@code copy 058A}, {@code bytes 41D7},
+ * {@code error TRUNCATED}) and releases what it reads.
  */
 final class EventRecorder extends ChannelInboundHandlerAdapter {
 
@@ -31,6 +32,11 @@ final class EventRecorder extends ChannelInboundHandlerAdapter {
                 events.add(sb.toString());
             } else if (msg instanceof PacketFsSync) {
                 events.add(describe((PacketFsSync) msg));
+            } else if (msg instanceof PacketFsCopyUnit) {
+                events.add("COPY " + io.netty.buffer.ByteBufUtil.hexDump(((PacketFsCopyUnit) msg).content())
+                        .toUpperCase());
+            } else if (msg instanceof io.netty.buffer.ByteBuf) {
+                events.add("BYTES " + io.netty.buffer.ByteBufUtil.hexDump((io.netty.buffer.ByteBuf) msg).toUpperCase());
             } else if (msg instanceof PacketFsControlUnit) {
                 PacketFsControlUnit c = (PacketFsControlUnit) msg;
                 events.add(String.format("CONTROL %02X %s", c.opcode(),

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Under plain {@code mvn test} each target runs in regression mode over its seed corpus,
  * {@code src/test/resources/io/packetfs/codec/PacketFsDecoderFuzzTestInputs/<method>/} (the frames of the
- * docs/PROTOCOL.md vectors V1..V19, {@code v1}..{@code v19}). With {@code JAZZER_FUZZ=1} one target at a time is
+ * docs/PROTOCOL.md vectors V1..V19 and V30..V35, {@code v1}..{@code v35}; COPY bodies for {@code copyBodies}). With {@code JAZZER_FUZZ=1} one target at a time is
  * fuzzed ({@code -Dtest=PacketFsDecoderFuzzTest#wholePipeline}).
  *
  * <p>What every input must satisfy:
@@ -45,11 +45,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       released by it; paranoid leak detection and {@link LeakFailureExtension} catch the rest.</li>
  *   <li>Recovery: a valid frame fed after the fuzzed ones still decodes to its bytes.</li>
  *   <li>Allocation bound: the bytes the pool decoder allocates and emits for one frame of {@code L} bytes are at
- *       most {@code (L - 8) * l3_unit / 4}, because the most expensive reference, an L3 reference, takes 4 wire
- *       bytes and names {@code l3_unit} bytes (L2: 2 wire bytes for {@code l2_unit <= l3_unit}, L1: 1 for 1). With
- *       the default geometry ({@code l3_unit} = 1 KiB) that is 256 output bytes per wire byte: 381,952 bytes for
- *       a 1,500-byte frame, 16,774,912 bytes for a 65,535-byte one. Checked per frame on the emitted bytes and on
- *       the capacity of the emitted buffers.</li>
+ *       most {@code (L - 8) * max(l3_unit / 4, pool_size + 1)}. Runs: the most expensive reference, an L3
+ *       reference, takes 4 wire bytes and names {@code l3_unit} bytes (L2: 2 wire bytes for
+ *       {@code l2_unit <= l3_unit}, L1: 1 for 1); with the default geometry that is 256 output bytes per wire
+ *       byte. COPY units (docs/PROTOCOL.md 8.7): a command of {@code w >= 1} body bytes appends at most {@code w}
+ *       literals and one copy of at most {@code pool_size} bytes. And every emitted buffer, one per run or COPY
+ *       unit, is sized exactly and holds at most 16 MiB. Checked per frame on the emitted bytes and on the
+ *       capacity of the emitted buffers.</li>
  *   <li>Loops: each input is a bounded amount of work (every unit advances by at least one byte); in fuzzing mode
  *       a hang shows up as a libFuzzer timeout.</li>
  * </ul>
@@ -202,6 +204,37 @@ class PacketFsDecoderFuzzTest {
         }
     }
 
+    /**
+     * A COPY unit body of fuzzed bytes straight into {@link PacketFsPoolDecoder}: only {@link PacketFsException}
+     * (TRUNCATED or REF_OUT_OF_POOL) may come out, and then nothing is appended; otherwise exactly
+     * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB and at most
+     * {@code body * (pool_size + 1)}; the unit's reference count is untouched.
+     */
+    @FuzzTest(maxDuration = "2m")
+    void copyBodies(byte[] body) {
+        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(POOL);
+        PacketFsCopyUnit unit = new PacketFsCopyUnit(Unpooled.buffer(body.length).writeBytes(body));
+        ByteBuf out = Unpooled.buffer(0);
+        try {
+            long n;
+            try {
+                n = decoder.decodedLength(unit);
+            } catch (PacketFsException e) {
+                assertTrue(e.reason() == PacketFsException.Reason.TRUNCATED
+                        || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL, e.toString());
+                return;
+            }
+            assertTrue(n <= PacketFsCopyUnit.MAX_OUTPUT && n <= (long) body.length * (POOL.size() + 1),
+                    "decoded length " + n + " above the bound for a body of " + body.length + " bytes");
+            decoder.decode(unit, out);
+            assertEquals(n, out.readableBytes());
+        } finally {
+            assertEquals(1, unit.refCnt());
+            unit.release();
+            out.release();
+        }
+    }
+
     private static PacketFsConfig configFromHeader(byte[] input, int maxFrameLength) {
         boolean crc = input.length < 1 || (input[0] & 0b1000) != 0;
         int windowPow2 = input.length < 2 ? 16 : (input[1] & 0xFF) % 25;
@@ -240,10 +273,14 @@ class PacketFsDecoderFuzzTest {
             tail.outCapacity = 0;
             ch.writeInbound(buf);
             if (frameLength >= 0) {
-                long bound = (long) Math.max(0, Math.min(frameLength, 65535) - 8) * L3_UNIT / 4;
+                long bound = (long) Math.max(0, Math.min(frameLength, 65535) - 8)
+                        * Math.max(L3_UNIT / 4, POOL.size() + 1);
                 if (tail.outBytes > bound || tail.outCapacity > bound) {
                     fail("a frame of " + frameLength + " bytes decoded to " + tail.outBytes + " bytes in buffers of "
                             + tail.outCapacity + " bytes, above the bound " + bound);
+                }
+                if (tail.maxCapacity > PacketFsCopyUnit.MAX_OUTPUT) {
+                    fail("an emitted buffer of " + tail.maxCapacity + " bytes is above 16 MiB");
                 }
             }
             tail.checkErrors(stream);
@@ -274,6 +311,7 @@ class PacketFsDecoderFuzzTest {
         final List<Throwable> errors = new ArrayList<>();
         long outBytes;
         long outCapacity;
+        long maxCapacity;
         byte[] lastOut;
 
         @Override
@@ -283,6 +321,7 @@ class PacketFsDecoderFuzzTest {
                     ByteBuf b = (ByteBuf) msg;
                     outBytes += b.readableBytes();
                     outCapacity += b.capacity();
+                    maxCapacity = Math.max(maxCapacity, b.capacity());
                     lastOut = new byte[b.readableBytes()];
                     b.getBytes(b.readerIndex(), lastOut);
                 } else if (!(msg instanceof PacketFsSync) && !(msg instanceof PacketFsControlUnit)) {

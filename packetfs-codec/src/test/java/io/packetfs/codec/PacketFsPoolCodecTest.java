@@ -1,19 +1,24 @@
 package io.packetfs.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static io.packetfs.codec.PacketFsPoolTestSupport.SMALL;
 import static io.packetfs.codec.PacketFsPoolTestSupport.edit;
+import static io.packetfs.codec.PacketFsPoolTestSupport.editPerByte;
 import static io.packetfs.codec.PacketFsPoolTestSupport.random;
 import static io.packetfs.codec.PacketFsPoolTestSupport.roundTrip;
 import static io.packetfs.codec.PacketFsPoolTestSupport.slice;
@@ -23,20 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@link PacketFsPoolEncoder} and {@link PacketFsPoolDecoder}: seeded round trips of random data, data wholly in the
- * pool (unaligned), an edited pool slice, an empty input and an input larger than the pool, fed whole and in random
- * chunks; the references do not depend on the chunking; a reference outside the pool is rejected and counted.
+ * {@link PacketFsPoolEncoder} and {@link PacketFsPoolDecoder} with COPY units: seeded round trips of random data,
+ * data wholly in the pool (unaligned), the pool edited byte by byte (substitutions, insertions, deletions, each and
+ * mixed, at several rates), an empty input and an input larger than the pool, fed whole, byte by byte and in random
+ * chunks; the units do not depend on the chunking; bad COPY bodies are refused and counted, nothing appended; runs
+ * of references (L1/L2/L3) still decode.
  */
 class PacketFsPoolCodecTest {
 
-    /** 256 KiB pool: 2,048 L3 units of 128 B; L2: 256 units of 16 B in the first 4 KiB. */
+    /** 256 KiB + 77 B pool. */
     static PacketFsPool pool;
-    static PacketFsPoolIndex index;
 
     @BeforeAll
     static void setUp() {
         pool = PacketFsPool.synthetic(256 * 1024 + 77, 42, SMALL);
-        index = PacketFsPoolIndex.build(pool);
     }
 
     @AfterAll
@@ -46,72 +51,90 @@ class PacketFsPoolCodecTest {
 
     @ParameterizedTest(name = "seed={0}")
     @ValueSource(longs = {1, 2, 3})
-    void randomDataRoundTripsAsLiterals(long seed) {
+    void randomDataRoundTripsAsLiteralsWithinTwoPercent(long seed) {
         byte[] in = random(seed, 50_000);
         for (int maxChunk : new int[] {0, 1, 97, 4096}) {
-            PacketFsPoolTestSupport.Trip t = roundTrip(pool, index, in, seed, maxChunk);
+            PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, seed, maxChunk);
             assertArrayEquals(in, t.decoded);
-            assertEquals(in.length, t.encoder.refsOut(PacketFsTier.L1));
-            // at most 2 % expansion on the wire (frame + run headers + SYNC)
+            assertEquals(in.length, t.encoder.literalBytes());
+            assertEquals(0, t.encoder.bytesCopied());
+            // at most 2 % expansion on the wire (frame headers, COPY headers and commands, SYNC)
             assertThat(t.meter.wireBytes()).isLessThanOrEqualTo((long) (in.length * 1.02));
         }
     }
 
     @ParameterizedTest(name = "seed={0}")
     @ValueSource(longs = {4, 5, 6})
-    void dataWhollyInThePoolBecomesL3References(long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    void dataWhollyInThePoolIsOneCopy(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
         int n = 100_000;
-        long from = 4096 + r.nextInt(100_000) | 1; // unaligned, outside the L2 region
+        long from = 4096 + r.nextInt(100_000) | 1; // unaligned
         byte[] in = slice(pool, from, n);
-        PacketFsPoolTestSupport.Trip whole = roundTrip(pool, index, in, seed, 0);
-        assertArrayEquals(in, whole.decoded);
-        // every byte after the first and before the last whole unit is covered by L3
-        assertThat(whole.encoder.bytesMatched(PacketFsTier.L3)).isGreaterThanOrEqualTo(n - 2L * 128);
-        assertThat(whole.encoder.refsOut(PacketFsTier.L1)).isLessThan(2 * 128);
-        PacketFsPoolTestSupport.Trip chunked = roundTrip(pool, index, in, seed, 300);
-        assertArrayEquals(in, chunked.decoded);
-        assertEquals(whole.encoder.refsOut(PacketFsTier.L3), chunked.encoder.refsOut(PacketFsTier.L3));
-    }
-
-    @Test
-    void dataInTheL2RegionBecomesL2References() {
-        byte[] in = slice(pool, 33, 3000); // inside the first 4 KiB, unaligned to 16 B
-        PacketFsPoolTestSupport.Trip t = roundTrip(pool, index, in, 9, 0);
-        assertArrayEquals(in, t.decoded);
-        assertThat(t.encoder.bytesMatched(PacketFsTier.L2) + t.encoder.bytesMatched(PacketFsTier.L3))
-                .isGreaterThanOrEqualTo(3000 - 2 * 16);
-        assertThat(t.encoder.refsOut(PacketFsTier.L2)).isPositive();
-    }
-
-    @ParameterizedTest(name = "seed={0}")
-    @ValueSource(longs = {7, 8, 9, 10})
-    void anEditedPoolSliceRoundTripsAndStaysMostlyL3(long seed) {
-        byte[] original = slice(pool, 10_000 + seed * 13, 120_000);
-        byte[] in = edit(original, seed, 20, 40); // insertions, deletions, replacements at random (unaligned) points
-        for (int maxChunk : new int[] {0, 1000}) {
-            PacketFsPoolTestSupport.Trip t = roundTrip(pool, index, in, seed, maxChunk);
+        for (int maxChunk : new int[] {0, 1, 300}) {
+            PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, seed, maxChunk);
             assertArrayEquals(in, t.decoded);
-            // each edit costs at most about two units of literals
-            assertThat(t.encoder.bytesMatched(PacketFsTier.L3)).isGreaterThan(in.length - 20 * 3 * 128L - 256);
+            assertEquals(n, t.encoder.bytesCopied());
+            assertEquals(1, t.encoder.commandsOut());
+            assertEquals(1, t.encoder.unitsOut());
+            // base 0, one GEN command: token, count 0, delta (3 bytes), length (3 bytes)
+            assertThat(t.encoder.bodyBytesOut()).isLessThanOrEqualTo(1 + 1 + 1 + 3 + 3);
+        }
+    }
+
+    @ParameterizedTest(name = "rate={0} kinds={1}")
+    @CsvSource({"0.0001,7", "0.001,7", "0.01,7", "0.03,7", "0.01,1", "0.01,2", "0.01,4"})
+    void thePoolEditedByteByByteRoundTripsAtAFewBytesPerEdit(double rate, int kinds) {
+        byte[] original = slice(pool, 1234, 200_000);
+        int[] edits = new int[1];
+        byte[] in = editPerByte(original, rate, 99, kinds, edits);
+        for (int maxChunk : new int[] {0, 1, 1000}) {
+            PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, 17, maxChunk);
+            assertArrayEquals(in, t.decoded);
+            // a substitution, insertion or deletion costs a token, its literal and the next copy's length: under
+            // 4 bytes each on average, plus the frame, COPY and SYNC headers (under 1 % of the body bytes)
+            long body = t.encoder.bodyBytesOut();
+            assertThat(body).isLessThanOrEqualTo(4L * edits[0] + 16);
+            assertThat(t.meter.wireBytes()).isLessThanOrEqualTo(body + body / 50 + 64);
         }
     }
 
     @Test
-    void anEmptyInputGivesNoRuns() {
-        PacketFsPoolTestSupport.Trip t = roundTrip(pool, index, new byte[0], 1, 0);
+    void oneSubstitutionInsertionAndDeletionAreOneTokenEach() {
+        byte[] original = slice(pool, 1000, 400);
+        // substitution at 100, insertion before 200, deletion of 300
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(original, 0, 100);
+        b.write(original[100] ^ 0x55);
+        b.write(original, 101, 99);
+        b.write(0x5A);
+        b.write(original, 200, 100);
+        b.write(original, 301, 99);
+        byte[] in = b.toByteArray();
+        List<String> units = roundTrip(pool, in, 1, 0).units;
+        assertThat(units).singleElement();
+        // base 0 | GEN count 0 delta +1000 length 100 | SUB x length 99 | INS 5A length 100 | DEL length 99
+        String hex = String.format("00 ff00d00f25 3f%02x24 7f5a25 bf24", (original[100] ^ 0x55) & 0xFF);
+        assertEquals(hex.replace(" ", ""), units.get(0));
+    }
+
+    @Test
+    void anEmptyInputGivesNoUnits() {
+        PacketFsPoolTestSupport.Trip t = roundTrip(pool, new byte[0], 1, 0);
         assertEquals(0, t.decoded.length);
-        assertEquals(0, t.encoder.runsOut());
+        assertEquals(0, t.encoder.unitsOut());
         assertEquals(0, t.meter.wireBytes());
-        PacketFsPoolEncoder e = new PacketFsPoolEncoder(pool, index);
-        ByteBuf empty = Unpooled.EMPTY_BUFFER;
-        e.encode(empty, run -> {
-            run.release();
-            throw new AssertionError("no run expected");
+        PacketFsPoolEncoder e = new PacketFsPoolEncoder(pool);
+        e.encode(Unpooled.EMPTY_BUFFER, u -> {
+            u.release();
+            throw new AssertionError("no unit expected");
         });
-        e.finish(run -> {
-            run.release();
-            throw new AssertionError("no run expected");
+        e.flush(u -> {
+            u.release();
+            throw new AssertionError("no unit expected");
+        });
+        e.finish(u -> {
+            u.release();
+            throw new AssertionError("no unit expected");
         });
     }
 
@@ -124,20 +147,159 @@ class PacketFsPoolCodecTest {
         System.arraycopy(p, 0, in, 0, p.length);
         System.arraycopy(noise, 0, in, p.length, noise.length);
         System.arraycopy(p, 0, in, p.length + noise.length, p.length);
-        PacketFsPoolTestSupport.Trip t = roundTrip(pool, index, in, 12, 65_536);
-        assertArrayEquals(in, t.decoded);
-        assertEquals(2 * pool.l3Units(), t.encoder.refsOut(PacketFsTier.L3));
+        for (int maxChunk : new int[] {0, 65_536}) {
+            PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, 12, maxChunk);
+            assertArrayEquals(in, t.decoded);
+            assertEquals(2 * pool.size(), t.encoder.bytesCopied());
+        }
+    }
+
+    @Test
+    void aCopyLongerThanTheUnitBoundGoesOnInTheNextUnit() {
+        try (PacketFsPool big = PacketFsPool.synthetic((PacketFsCopyUnit.MAX_OUTPUT + 300_000), 5, SMALL)) {
+            byte[] in = slice(big, 3, PacketFsCopyUnit.MAX_OUTPUT + 100_000);
+            PacketFsPoolTestSupport.Trip t = roundTrip(big, in, 1, 3_000_000);
+            assertArrayEquals(in, t.decoded);
+            assertEquals(2, t.encoder.unitsOut());
+            assertEquals(in.length, t.encoder.bytesCopied());
+        }
     }
 
     @ParameterizedTest(name = "seed={0}")
     @ValueSource(longs = {13, 14})
-    void referencesDoNotDependOnChunking(long seed) {
-        byte[] in = edit(slice(pool, 777, 60_000), seed, 30, 10);
-        PacketFsPoolTestSupport.Trip whole = roundTrip(pool, index, in, seed, 0);
-        PacketFsPoolTestSupport.Trip bytes = roundTrip(pool, index, in, seed, 1);
-        PacketFsPoolTestSupport.Trip mixed = roundTrip(pool, index, in, seed, 5000);
-        assertEquals(whole.runs, bytes.runs);
-        assertEquals(whole.runs, mixed.runs);
+    void unitsDoNotDependOnChunking(long seed) {
+        byte[] in = edit(editPerByte(slice(pool, 777, 60_000), 0.005, seed, 7, new int[1]), seed, 30, 10);
+        PacketFsPoolTestSupport.Trip whole = roundTrip(pool, in, seed, 0);
+        PacketFsPoolTestSupport.Trip bytes = roundTrip(pool, in, seed, 1);
+        PacketFsPoolTestSupport.Trip mixed = roundTrip(pool, in, seed, 5000);
+        assertEquals(whole.units, bytes.units);
+        assertEquals(whole.units, mixed.units);
+    }
+
+    @Test
+    void bodiesRespectTheLimitAndFlushEmitsEverythingDecided() {
+        byte[] in = editPerByte(slice(pool, 50, 30_000), 0.02, 3, 7, new int[1]);
+        PacketFsPoolEncoder e = new PacketFsPoolEncoder(pool, Unpooled.buffer().alloc(), PacketFsPoolEncoder.MIN_MAX_BODY);
+        PacketFsPoolDecoder d = new PacketFsPoolDecoder(pool);
+        ByteBuf out = Unpooled.buffer();
+        List<Integer> sizes = new ArrayList<>();
+        PacketFsPoolCopySink sink = u -> {
+            try {
+                sizes.add(u.bodyLength());
+                d.decode(u, out);
+            } finally {
+                u.release();
+            }
+        };
+        ByteBuf half = Unpooled.wrappedBuffer(in, 0, 15_000);
+        e.encode(half, sink);
+        e.flush(sink);
+        assertEquals(0, half.refCnt() > 0 ? half.readableBytes() : 0);
+        half.release();
+        // everything but the last bytes (fewer than 8) is out after a flush, and it is a prefix of the input
+        assertThat(out.readableBytes()).isBetween(15_000 - 7, 15_000);
+        assertEquals(Unpooled.wrappedBuffer(in, 0, out.readableBytes()), out);
+        e.encode(Unpooled.wrappedBuffer(in, 15_000, in.length - 15_000), sink);
+        e.finish(sink);
+        assertArrayEquals(in, ByteBufUtil.getBytes(out));
+        out.release();
+        assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, PacketFsPoolEncoder.MIN_MAX_BODY));
+        assertThat(sizes.size()).isGreaterThan(10);
+    }
+
+    @Test
+    void badCopyBodiesAreRefusedCountedAndAppendNothing() {
+        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
+        ByteBuf out = Unpooled.buffer();
+        long size = pool.size();
+        String[][] cases = {
+            {"", "TRUNCATED", "empty body"},
+            {"80", "TRUNCATED", "varint runs past"},
+            {"ffffffffffffffffff01", "TRUNCATED", "longer than 9 bytes"},
+            {uv(size + 1), "REF_OUT_OF_POOL", "base offset"},
+            {"00 c0 05 0102", "TRUNCATED", "5 literal bytes"},
+            {"00 00", "TRUNCATED", "literal byte is missing"},
+            {"00 c0 00 01", "REF_OUT_OF_POOL", "by -1"},
+            {uv(size - 10) + " 8a", "REF_OUT_OF_POOL", "past the pool's end"},
+            {"00 ff 00 00", "TRUNCATED", "varint runs past"},
+            {uv(size) + " 3f 00 00", "REF_OUT_OF_POOL", "moves the cursor"},
+            {"00 3f ffffffffffffffff7f", "REF_OUT_OF_POOL", "more than the pool's"}, // 63 + 2^63 - 1 overflows
+        };
+        int n = 0;
+        for (String[] c : cases) {
+            PacketFsCopyUnit unit = unit(c[0]);
+            assertThatThrownBy(() -> decoder.decode(unit, out)).isInstanceOfSatisfying(PacketFsException.class, e -> {
+                assertEquals(PacketFsException.Reason.valueOf(c[1]), e.reason(), e.getMessage());
+                assertThat(e.getMessage()).contains(c[2]);
+            });
+            unit.release();
+            assertEquals(0, unit.refCnt());
+            assertEquals(0, out.readableBytes());
+            assertEquals(++n, decoder.copyUnitsRejected());
+        }
+        // more than 16 MiB of output: 65 copies of the whole pool, each going back to 0
+        StringBuilder many = new StringBuilder("00");
+        for (int i = 0; i < 65; i++) {
+            many.append(" ff 00 ").append(uv(i == 0 ? 0 : 2 * size - 1)).append(uv(size - 63));
+        }
+        PacketFsCopyUnit huge = unit(many.toString());
+        assertThatThrownBy(() -> decoder.decode(huge, out)).isInstanceOfSatisfying(PacketFsException.class, e -> {
+            assertEquals(PacketFsException.Reason.REF_OUT_OF_POOL, e.reason());
+            assertThat(e.getMessage()).contains("more than 16777216 bytes");
+        });
+        huge.release();
+        assertEquals(0, out.readableBytes());
+        // the next valid unit decodes: base 5, DEL (cursor 6) length 10
+        PacketFsCopyUnit good = unit("05 8a");
+        assertEquals(10, decoder.decodedLength(good));
+        decoder.decode(good, out);
+        good.release();
+        assertArrayEquals(slice(pool, 6, 10), ByteBufUtil.getBytes(out));
+        out.release();
+    }
+
+    @Test
+    void literalsAndACopyEndingAtThePoolsEndDecode() {
+        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
+        long size = pool.size();
+        // base size-3 | GEN 2 literals AA BB, delta 0, length 3 (to the last byte) | INS CC length 0 (cursor = end)
+        PacketFsCopyUnit u = unit(uv(size - 3) + " c3 02 aabb 00 40 cc");
+        ByteBuf out = Unpooled.buffer();
+        decoder.decode(u, out);
+        u.release();
+        byte[] tail = slice(pool, size - 3, 3);
+        assertArrayEquals(new byte[] {(byte) 0xAA, (byte) 0xBB, tail[0], tail[1], tail[2], (byte) 0xCC},
+                ByteBufUtil.getBytes(out));
+        out.release();
+    }
+
+    @Test
+    void runsOfReferencesStillDecodeAndOutOfPoolRunsAreRejected() {
+        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
+        ByteBuf out = Unpooled.buffer();
+        int[] l3 = {0, (int) pool.l3Units(), 5, -1};
+        PacketFsRefs bad3 = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L3, l3, 0, l3.length);
+        assertThatThrownBy(() -> decoder.decode(bad3, out)).isInstanceOfSatisfying(PacketFsPoolException.class, e -> {
+            assertEquals(PacketFsTier.L3, e.tier());
+            assertEquals(pool.l3Units(), e.ref());
+            assertEquals(2, e.rejected());
+            assertEquals(PacketFsException.Reason.REF_OUT_OF_POOL, e.reason());
+        });
+        bad3.release();
+        assertEquals(0, out.readableBytes());
+        assertEquals(2, decoder.refsRejected());
+        int[] ok = {pool.l2Units() - 1};
+        PacketFsRefs good = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L2, ok, 0, 1);
+        decoder.decode(good, out);
+        good.release();
+        assertArrayEquals(slice(pool, 255 * 16, 16), ByteBufUtil.getBytes(out));
+        int[] lits = {SMALL.l1Ref((byte) 7)};
+        PacketFsRefs l1 = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L1, lits, 0, 1);
+        out.clear();
+        decoder.decode(l1, out);
+        l1.release();
+        assertEquals(7, out.readByte());
+        out.release();
     }
 
     @Test
@@ -158,64 +320,28 @@ class PacketFsPoolCodecTest {
     }
 
     @Test
-    void aReferenceOutsideThePoolIsRejectedAndCounted() {
-        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
-        ByteBuf out = Unpooled.buffer();
-        int[] l3 = {0, (int) pool.l3Units(), 5, -1};
-        PacketFsRefs bad3 = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L3, l3, 0, l3.length);
-        assertThatThrownBy(() -> decoder.decode(bad3, out)).isInstanceOfSatisfying(PacketFsPoolException.class, e -> {
-            assertEquals(PacketFsTier.L3, e.tier());
-            assertEquals(pool.l3Units(), e.ref());
-            assertEquals(pool.l3Units(), e.limit());
-            assertEquals(2, e.rejected());
-            assertEquals(PacketFsException.Reason.REF_OUT_OF_POOL, e.reason());
-            assertThat(e.getMessage()).contains("REF_OUT_OF_POOL", "L3", "2048", "0..2047");
-        });
-        bad3.release();
-        assertEquals(0, out.readableBytes());
-        assertEquals(2, decoder.refsRejected());
-
-        int[] l2 = {pool.l2Units()};
-        PacketFsRefs bad2 = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L2, l2, 0, 1);
-        assertThatThrownBy(() -> decoder.decode(bad2, out)).isInstanceOf(PacketFsPoolException.class)
-                .hasMessageContaining("L2 reference 256");
-        bad2.release();
-        assertEquals(3, decoder.refsRejected());
-        assertEquals(0, out.readableBytes());
-
-        // the next valid run decodes
-        int[] ok = {pool.l2Units() - 1};
-        PacketFsRefs good = PacketFsRefs.pack(Unpooled.buffer().alloc(), PacketFsTier.L2, ok, 0, 1);
-        decoder.decode(good, out);
-        good.release();
-        byte[] expected = slice(pool, 255 * 16, 16);
-        byte[] got = new byte[out.readableBytes()];
-        out.readBytes(got);
-        out.release();
-        assertArrayEquals(expected, got);
-    }
-
-    @Test
-    void aPoolWithoutL2RegionUsesL3AndL1Only() {
-        PacketFsPoolGeometry g = SMALL.toBuilder().l2RegionBytes(0).build();
-        try (PacketFsPool p = PacketFsPool.synthetic(64 * 1024, 3, g)) {
-            PacketFsPoolIndex i = PacketFsPoolIndex.build(p);
-            byte[] in = edit(slice(p, 5, 30_000), 3, 5, 20);
-            PacketFsPoolTestSupport.Trip t = roundTrip(p, i, in, 3, 999);
-            assertArrayEquals(in, t.decoded);
-            assertEquals(0, t.encoder.refsOut(PacketFsTier.L2));
+    void tinyAndEmptyPoolsAreAllLiterals() {
+        for (long size : new long[] {0, 3, 10}) {
+            try (PacketFsPool p = PacketFsPool.synthetic(size, 3, SMALL)) {
+                byte[] in = random(5, 1000);
+                PacketFsPoolTestSupport.Trip t = roundTrip(p, in, 3, 100);
+                assertArrayEquals(in, t.decoded);
+                assertEquals(1000, t.encoder.literalBytes());
+            }
         }
     }
 
-    @Test
-    void aPoolSmallerThanOneUnitIsAllLiterals() {
-        try (PacketFsPool p = PacketFsPool.synthetic(10, 3, SMALL)) {
-            PacketFsPoolIndex i = PacketFsPoolIndex.build(p);
-            byte[] in = random(5, 1000);
-            PacketFsPoolTestSupport.Trip t = roundTrip(p, i, in, 3, 100);
-            assertArrayEquals(in, t.decoded);
-            assertEquals(1000, t.encoder.refsOut(PacketFsTier.L1));
-        }
+    /** A COPY unit with the body {@code hex} (spaces ignored). */
+    static PacketFsCopyUnit unit(String hex) {
+        byte[] body = ByteBufUtil.decodeHexDump(hex.replace(" ", ""));
+        return new PacketFsCopyUnit(Unpooled.buffer(body.length).writeBytes(body));
+    }
+
+    /** {@code v} as a uvarint in hex. */
+    static String uv(long v) {
+        byte[] b = new byte[10];
+        int n = PacketFsPoolEncoder.putUvarint(b, 0, v);
+        return ByteBufUtil.hexDump(b, 0, n);
     }
 }
 
@@ -278,31 +404,72 @@ final class PacketFsPoolTestSupport {
         return out.toByteArray();
     }
 
+    /**
+     * {@code src} with an edit at each byte position with probability {@code rate}, of the kinds in {@code kinds}
+     * (1 substitution, 2 insertion of a random byte before it, 4 deletion), chosen equally; {@code count[0]} is set
+     * to the number of edits.
+     */
+    static byte[] editPerByte(byte[] src, double rate, long seed, int kinds, int[] count) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] allowed = new int[3];
+        int k = 0;
+        for (int bit = 0; bit < 3; bit++) {
+            if ((kinds & 1 << bit) != 0) {
+                allowed[k++] = bit;
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(src.length + src.length / 20);
+        int edits = 0;
+        for (byte b : src) {
+            if (r.nextDouble() >= rate) {
+                out.write(b);
+                continue;
+            }
+            edits++;
+            switch (allowed[r.nextInt(k)]) {
+                case 0:
+                    out.write(b ^ (1 + r.nextInt(255)));
+                    break;
+                case 1:
+                    out.write(r.nextInt(256));
+                    out.write(b);
+                    break;
+                default:
+                    break; // deleted
+            }
+        }
+        count[0] = edits;
+        return out.toByteArray();
+    }
+
     /** Result of {@link #roundTrip}. */
     static final class Trip {
         byte[] decoded;
         PacketFsPoolEncoder encoder;
         PacketFsPoolWireMeter meter;
-        java.util.List<String> runs = new java.util.ArrayList<>();
+        java.util.List<String> units = new java.util.ArrayList<>();
     }
 
     /**
-     * Encodes {@code input} cut at seeded random points (1..maxChunk bytes per chunk; 0 = whole), decodes every run
-     * as it comes, and meters the wire bytes.
+     * Encodes {@code input} cut at seeded random points (1..maxChunk bytes per chunk; 0 = whole), decodes every unit
+     * as it comes (its refCnt is 0 afterwards), and meters the wire bytes.
      */
-    static Trip roundTrip(PacketFsPool pool, PacketFsPoolIndex index, byte[] input, long seed, int maxChunk) {
+    static Trip roundTrip(PacketFsPool pool, byte[] input, long seed, int maxChunk) {
         Trip t = new Trip();
-        t.encoder = new PacketFsPoolEncoder(pool, index);
+        t.encoder = new PacketFsPoolEncoder(pool);
         t.meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
         PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
         ByteBuf out = Unpooled.buffer(input.length + 16);
-        PacketFsPoolRunSink sink = run -> {
+        PacketFsPoolCopySink sink = unit -> {
             try {
-                t.runs.add(run.tier() + " " + run.count() + " " + io.netty.buffer.ByteBufUtil.hexDump(run.content()));
-                decoder.decode(run, out);
-                t.meter.add(run.tier(), run.count());
+                t.units.add(io.netty.buffer.ByteBufUtil.hexDump(unit.content()));
+                decoder.decode(unit, out);
+                t.meter.addCopy(unit.bodyLength());
             } finally {
-                run.release();
+                unit.release();
+            }
+            if (unit.refCnt() != 0) {
+                throw new AssertionError("unit not released");
             }
         };
         SplittableRandom r = new SplittableRandom(seed);

@@ -35,12 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PacketFsPoolHandlerTest {
 
     static PacketFsPool pool;
-    static PacketFsPoolIndex index;
 
     @BeforeAll
     static void setUp() {
         pool = PacketFsPool.synthetic(200_000, 77, SMALL);
-        index = PacketFsPoolIndex.build(pool);
     }
 
     @AfterAll
@@ -54,7 +52,7 @@ class PacketFsPoolHandlerTest {
         PacketFsConfig config = PacketFsConfig.builder().windowPow2(10).build();
         byte[] in = edit(slice(pool, 3 + seed, 150_000), seed, 25, 50);
 
-        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index));
+        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool));
         PacketFsSyncInserter inserter = new PacketFsSyncInserter(config);
         EmbeddedChannel tx = new EmbeddedChannel(new PacketFsTierEncoder(config), inserter, encoder);
         SplittableRandom r = new SplittableRandom(seed);
@@ -80,7 +78,7 @@ class PacketFsPoolHandlerTest {
 
         // the same input through the encoder core and the meter gives the same number of wire bytes
         PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(config);
-        PacketFsPoolEncoder core = new PacketFsPoolEncoder(pool, index);
+        PacketFsPoolEncoder core = new PacketFsPoolEncoder(pool);
         ByteBuf whole = Unpooled.wrappedBuffer(in);
         core.encode(whole, meter);
         core.finish(meter);
@@ -132,26 +130,51 @@ class PacketFsPoolHandlerTest {
     }
 
     @Test
-    void otherOutboundMessagesPassAndTheCarryWaitsForCloseWindow() {
-        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index));
+    void aBadCopyUnitIsReportedAndTheNextUnitDecodes() {
+        PacketFsPoolDecoderHandler decoder = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool));
+        Collector sink = new Collector();
+        EmbeddedChannel rx = new EmbeddedChannel(decoder, sink);
+        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 190_000)
+                + PacketFsPoolCodecTest.uv(20_000 - 63)); // 20,000 bytes from 190,000: past the 200,000-byte pool
+        rx.writeInbound(bad);
+        assertEquals(0, bad.refCnt());
+        assertThat(sink.errors).singleElement().isInstanceOfSatisfying(PacketFsException.class,
+                e -> assertEquals(PacketFsException.Reason.REF_OUT_OF_POOL, e.reason()));
+        assertEquals(1, decoder.errors());
+        assertEquals(1, decoder.decoder().copyUnitsRejected());
+        PacketFsCopyUnit cut = PacketFsPoolCodecTest.unit("00 c0 09 01");
+        rx.writeInbound(cut);
+        assertEquals(0, cut.refCnt());
+        assertThat(sink.errors).hasSize(2).last().isInstanceOfSatisfying(PacketFsException.class,
+                e -> assertEquals(PacketFsException.Reason.TRUNCATED, e.reason()));
+        assertEquals(0, sink.bytes.size());
+        PacketFsCopyUnit good = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 1000) + "25");
+        rx.writeInbound(good);
+        assertEquals(0, good.refCnt());
+        assertArrayEquals(slice(pool, 1000, 100), sink.bytes.toByteArray());
+        assertEquals(1, decoder.copyUnitsDecoded());
+        assertFalse(rx.finish());
+    }
+
+    @Test
+    void otherOutboundMessagesPassAndTheOpenCopyWaitsForFlushOrCloseWindow() {
+        PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool));
         EmbeddedChannel tx = new EmbeddedChannel(encoder);
-        ByteBuf small = Unpooled.copiedBuffer(slice(pool, 0, 100)); // below one L3 unit: carried
-        assertTrue(tx.writeOutbound(small.retain()) || true);
-        assertEquals(1, small.refCnt());
-        small.release();
-        assertNull(tx.readOutbound());
-        tx.writeOutbound("other");
-        assertEquals("other", tx.readOutbound());
+        ByteBuf part = Unpooled.copiedBuffer(slice(pool, 1000, 100));
+        ChannelFuture first = tx.write(part.retain());
+        assertEquals(1, part.refCnt()); // the handler released its reference
+        part.release();
+        assertTrue(first.isSuccess()); // it only extended the open copy
+        tx.write("other");
+        tx.write(Unpooled.copiedBuffer(slice(pool, 1100, 100)));
         tx.writeOutbound(PacketFsCloseWindow.INSTANCE);
-        PacketFsRefs run = tx.readOutbound();
-        assertEquals(PacketFsTier.L2, run.tier());
-        assertEquals(6, run.count()); // 96 bytes as 6 L2 units of 16, then 4 literals
-        run.release();
-        PacketFsRefs lits = tx.readOutbound();
-        assertEquals(PacketFsTier.L1, lits.tier());
-        assertEquals(4, lits.count());
-        lits.release();
+        assertEquals("other", tx.readOutbound()); // passed while the copy stayed open
+        PacketFsCopyUnit unit = tx.readOutbound();
+        // base 0 | GEN count 0 delta +1000 length 200: one command for both writes
+        assertEquals("00ff00d00f89" + "01", io.netty.buffer.ByteBufUtil.hexDump(unit.content()));
+        unit.release();
         assertEquals(PacketFsCloseWindow.INSTANCE, tx.readOutbound());
+        assertNull(tx.readOutbound());
         assertFalse(tx.finish());
     }
 

@@ -42,7 +42,7 @@ class PacketFsProtocolVectorsTest {
         assertThat(all.stream().map(v -> v.id)).doesNotHaveDuplicates();
         List<String> expects = all.stream().flatMap(v -> v.expect.stream()).collect(Collectors.toList());
         for (String needed : new String[] {"REFS L1", "REFS L2", "REFS L3", "MISMATCH", "ERROR TRUNCATED", "SKIP",
-                "ERROR CRC_MISMATCH", "SYNC FFFF", "SYNC 0000"}) {
+                "ERROR CRC_MISMATCH", "SYNC FFFF", "SYNC 0000", "COPY "}) {
             assertThat(expects).anyMatch(e -> e.contains(needed));
         }
     }
@@ -115,6 +115,8 @@ class PacketFsProtocolVectorsTest {
                     refs[i] = (int) Long.parseLong(t[i + 2], 16);
                 }
                 tx.write(PacketFsRefs.pack(tx.alloc(), tier, refs, 0, refs.length));
+            } else if (e.startsWith("COPY ")) {
+                tx.write(new PacketFsCopyUnit(Unpooled.wrappedBuffer(ProtocolVectors.hex(e.substring(5)))));
             } else if (e.startsWith("CONTROL ")) {
                 String[] t = e.split(" ", 3);
                 byte[] body = t.length > 2 ? ProtocolVectors.hex(t[2]) : new byte[0];
@@ -131,6 +133,32 @@ class PacketFsProtocolVectorsTest {
         assertEquals(0, frame.refCnt());
         assertNull(tx.readOutbound());
         assertFalse(tx.finish());
+    }
+
+    static List<ProtocolVectors.Vector> poolVectors() {
+        return vectors().stream().filter(v -> v.poolSize >= 0).collect(Collectors.toList());
+    }
+
+    @ParameterizedTest(name = "{0} decodes against its pool")
+    @MethodSource("poolVectors")
+    void decodesAgainstThePool(ProtocolVectors.Vector v) {
+        assertThat(v.decoded).isNotEmpty();
+        try (PacketFsPool pool = PacketFsPool.synthetic(v.poolSize, v.poolSeed, PacketFsPoolGeometry.DEFAULT)) {
+            EventRecorder recorder = new EventRecorder();
+            EmbeddedChannel rx = new EmbeddedChannel(new PacketFsTierDecoder(v.config), new PacketFsCrcWindowChecker(),
+                    new PacketFsSyncValidator(v.config, v.firstWindow, null),
+                    new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)), recorder);
+            for (byte[] frame : v.frames) {
+                ByteBuf buf = Unpooled.wrappedBuffer(frame);
+                rx.writeInbound(buf);
+                assertEquals(0, buf.refCnt());
+            }
+            List<String> got = recorder.events.stream().filter(e -> e.startsWith("BYTES ") || e.startsWith("ERROR "))
+                    .collect(Collectors.toList());
+            assertEquals(v.decoded, got, v.toString());
+            assertNull(rx.readInbound());
+            assertFalse(rx.finish());
+        }
     }
 
     private static byte[] concat(List<byte[]> frames) {

@@ -24,6 +24,11 @@ final class ProtocolVectors {
         int firstWindow;
         final List<byte[]> frames = new ArrayList<>();
         final List<String> expect = new ArrayList<>();
+        /** Size and seed of the synthetic pool named by the {@code pool} key, or -1. */
+        long poolSize = -1;
+        long poolSeed;
+        /** What a pool decoder after the pipeline yields: {@code BYTES HEX} and {@code ERROR REASON} lines. */
+        final List<String> decoded = new ArrayList<>();
         boolean encode;
 
         /** Whether every frame is exactly as long as its Frame Length field (so it can travel in a byte stream). */
@@ -94,6 +99,20 @@ final class ProtocolVectors {
                     break;
                 case "expect":
                     v.expect.add(value.toUpperCase().replaceAll("\\s+", " "));
+                    break;
+                case "pool":
+                    for (String kv : value.split("\\s+")) {
+                        if (kv.startsWith("size=")) {
+                            v.poolSize = Long.parseLong(kv.substring(5));
+                        } else if (kv.startsWith("seed=")) {
+                            v.poolSeed = Long.parseLong(kv.substring(5));
+                        } else if (!"synthetic".equals(kv)) {
+                            throw new IllegalArgumentException("unknown pool key " + kv + " in: " + block);
+                        }
+                    }
+                    break;
+                case "decoded":
+                    v.decoded.add(value.toUpperCase().replaceAll("\\s+", " "));
                     break;
                 case "encode":
                     v.encode = "yes".equals(value);

@@ -84,7 +84,7 @@ final class Transfers {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
                 addCodec(ch, sender.reliable(), sender.timeoutSeconds());
-                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
+                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
             }

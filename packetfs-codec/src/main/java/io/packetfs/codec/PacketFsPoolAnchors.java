@@ -1,0 +1,116 @@
+package io.packetfs.codec;
+
+import io.netty.util.internal.ObjectUtil;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Where to look in the pool for a given 8 bytes: a direct-mapped table (one probe, no chains) from a hash of the
+ * 8 bytes at every {@link #stride()}-th pool offset (an <em>anchor</em>) to that offset. {@link PacketFsPoolEncoder}
+ * probes it with the 8 input bytes at a position, verifies the candidate against the pool and extends the match both
+ * ways; an input that contains any stretch of {@code stride + 7} pool bytes is found.
+ *
+ * <pre>
+ *   pool    |a0......|a1......|a2......|...      anchors every stride bytes (64 B, more for pools above 1 GiB)
+ *   slot    = (le64(pool[a, a+8)) * 0x9E3779B97F4A7C15) &gt;&gt;&gt; (64 - bits)
+ *   entry   = (anchor number + 1) &lt;&lt; 8 | 8 check bits of the same product   (0 = empty)
+ * </pre>
+ *
+ * The check bits let a probe reject 255 of 256 wrong slots without touching the pool. A later anchor with the same
+ * slot replaces an earlier one. Size: 2 to 4 bytes per anchor, at most 2^25 slots (128 MiB); at most 2^24 - 1
+ * anchors, so the stride doubles above 1 GiB of pool. Built once per pool ({@link PacketFsPool#anchors()}),
+ * read-only afterwards, so encoders on any thread share it. Not part of the wire.
+ */
+public final class PacketFsPoolAnchors {
+
+    static final long MULTIPLIER = 0x9E3779B97F4A7C15L;
+    static final int MIN_STRIDE_SHIFT = 6;
+    static final long MAX_ANCHORS = (1L << 24) - 1;
+    static final int MAX_TABLE_BITS = 25;
+
+    private final int strideShift;
+    private final int bits;
+    private final int[] table;
+    private final long anchors;
+
+    private PacketFsPoolAnchors(int strideShift, int bits, int[] table, long anchors) {
+        this.strideShift = strideShift;
+        this.bits = bits;
+        this.table = table;
+        this.anchors = anchors;
+    }
+
+    /** Builds the table of {@code pool} (one pass, one 8-byte read per anchor). */
+    public static PacketFsPoolAnchors build(PacketFsPool pool) {
+        ObjectUtil.checkNotNull(pool, "pool");
+        long size = pool.size();
+        int shift = MIN_STRIDE_SHIFT;
+        while (size >= 8 && ((size - 8) >>> shift) + 1 > MAX_ANCHORS) {
+            shift++;
+        }
+        long n = size < 8 ? 0 : ((size - 8) >>> shift) + 1;
+        int bits = 4;
+        while (bits < MAX_TABLE_BITS && (1L << bits) < 2 * n) {
+            bits++;
+        }
+        int[] table = new int[1 << bits];
+        ByteBuffer[] chunks = pool.chunkDuplicates();
+        for (int i = 0; i < chunks.length; i++) {
+            chunks[i].order(ByteOrder.LITTLE_ENDIAN);
+        }
+        for (long i = 0; i < n; i++) {
+            long h = readLong(chunks, i << shift) * MULTIPLIER;
+            table[(int) (h >>> (64 - bits))] = (int) (i + 1) << 8 | (int) (h >>> (56 - bits)) & 0xFF;
+        }
+        return new PacketFsPoolAnchors(shift, bits, table, n);
+    }
+
+    /** The 8 bytes at pool offset {@code at} as a little-endian long; {@code at + 8} must not pass the pool's end. */
+    static long readLong(ByteBuffer[] chunks, long at) {
+        ByteBuffer c = chunks[(int) (at >>> PacketFsPool.CHUNK_SHIFT)];
+        int o = (int) (at & PacketFsPool.CHUNK_MASK);
+        if (o <= c.capacity() - 8) {
+            return c.getLong(o);
+        }
+        long v = 0;
+        for (int k = 7; k >= 0; k--) {
+            long a = at + k;
+            v = v << 8 | chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)].get((int) (a & PacketFsPool.CHUNK_MASK)) & 0xFF;
+        }
+        return v;
+    }
+
+    /**
+     * The anchor offset whose 8 bytes may equal {@code word} (little-endian), or -1. A candidate is only likely:
+     * the caller verifies it against the pool.
+     */
+    public long find(long word) {
+        long h = word * MULTIPLIER;
+        int e = table[(int) (h >>> (64 - bits))];
+        if (e == 0 || (e & 0xFF) != ((int) (h >>> (56 - bits)) & 0xFF)) {
+            return -1;
+        }
+        return (long) ((e >>> 8) - 1) << strideShift;
+    }
+
+    /** Bytes between anchors. */
+    public int stride() {
+        return 1 << strideShift;
+    }
+
+    /** Anchors hashed (some share a slot and are lost). */
+    public long anchors() {
+        return anchors;
+    }
+
+    /** Bytes of the table. */
+    public long memoryBytes() {
+        return 4L * table.length;
+    }
+
+    @Override
+    public String toString() {
+        return "PacketFsPoolAnchors(stride " + stride() + ", " + anchors + " anchors, " + table.length + " slots)";
+    }
+}
