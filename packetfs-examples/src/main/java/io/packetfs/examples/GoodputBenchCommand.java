@@ -71,8 +71,8 @@ final class GoodputBenchCommand implements Callable<Integer> {
             System.out.printf("bench-goodput: %,d bytes of %s content, %d transfer(s) per loss rate after a warm-up "
                     + "transfer, UDP loopback, %d cores, %s%n", bytes, content, repeat, Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-            System.out.printf("%-8s %12s %10s %12s %14s %10s %8s%n", "loss", "goodput MB/s", "vs 0 loss",
-                    "wire MB/s", "retransmitted", "NACKs", "seconds");
+            System.out.printf("%-8s %12s %10s %12s %14s %9s %10s %8s   %s%n", "loss", "goodput MB/s", "vs 0 loss",
+                    "wire MB/s", "retransmitted", "timeouts", "NACKs", "seconds", "all runs (s)");
             // one untimed transfer first, so that the first row does not pay for a cold JVM
             transfer(pool, index, input, output, 0, seed);
             Files.deleteIfExists(output);
@@ -97,10 +97,15 @@ final class GoodputBenchCommand implements Callable<Integer> {
                 if (loss == 0) {
                     lossFree = goodput;
                 }
-                System.out.printf("%-8s %12.1f %10s %12.1f %,14d %,10d %8.2f%n", String.format("%.1f%%", loss * 100),
-                        goodput, Double.isNaN(lossFree) ? "-" : String.format("%.2f", goodput / lossFree),
-                        median[0].wireBytes / median[0].seconds / 1e6, median[0].retransmitted,
-                        median[1].nacksSent, median[0].seconds);
+                StringBuilder all = new StringBuilder();
+                for (TransferResult[] r : runs) {
+                    all.append(String.format("%.2f ", r[0].seconds));
+                }
+                System.out.printf("%-8s %12.1f %10s %12.1f %,14d %,9d %,10d %8.2f   %s%n",
+                        String.format("%.1f%%", loss * 100), goodput,
+                        Double.isNaN(lossFree) ? "-" : String.format("%.2f", goodput / lossFree),
+                        median[0].wireBytes / median[0].seconds / 1e6, median[0].retransmitted, median[0].timeouts,
+                        median[1].nacksSent, median[0].seconds, all.toString().trim());
             }
             return ok ? 0 : 1;
         } finally {

@@ -18,6 +18,7 @@ final class TransferResult {
     long duplicatesDropped;
     long foreignFrames;
     long nacksSent;
+    long timeouts;
     /** Wire bytes of first transmissions (reliable mode), or -1. */
     long firstTransmissionBytes = -1;
 
@@ -37,6 +38,7 @@ final class TransferResult {
                     r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames);
             retransmitted = r.framesRetransmitted();
             nacksSent = r.nacksSent();
+            timeouts = r.retransmitTimeouts();
             firstTransmissionBytes = r.bytesSent();
             corruptDropped = r.corruptDropped();
             invalidDropped = r.invalidDropped();
