@@ -10,6 +10,8 @@ import io.netty.channel.ChannelPipeline;
  *   inbound:   frame ByteBuf -&gt; tier decoder -&gt; CRC window checker -&gt; window validator -&gt; (application)
  *   outbound:  (application) PacketFsRefs -&gt; SYNC inserter -&gt; tier encoder -&gt; frame ByteBuf
  * </pre>
+ *
+ * With a {@link PacketFsMetrics}, a {@link PacketFsMetricsHandler} goes below the codec and its companion above it.
  */
 public final class PacketFsPipelines {
 
@@ -23,6 +25,10 @@ public final class PacketFsPipelines {
     public static final String CRC_CHECKER = "packetfs-crc-checker";
     /** Name of the {@link PacketFsSyncValidator}. */
     public static final String SYNC_VALIDATOR = "packetfs-sync-validator";
+    /** Name of the {@link PacketFsMetricsHandler} (right above the transport adapter). */
+    public static final String METRICS = "packetfs-metrics";
+    /** Name of {@link PacketFsMetricsHandler#codecTop()} (right above the codec). */
+    public static final String METRICS_CODEC_TOP = "packetfs-metrics-codec-top";
 
     private PacketFsPipelines() {
     }
@@ -34,6 +40,23 @@ public final class PacketFsPipelines {
         pipeline.addLast(SYNC_INSERTER, new PacketFsSyncInserter(config));
         pipeline.addLast(CRC_CHECKER, new PacketFsCrcWindowChecker());
         pipeline.addLast(SYNC_VALIDATOR, new PacketFsSyncValidator(config));
+        return pipeline;
+    }
+
+    /**
+     * As {@link #addCodec(ChannelPipeline, PacketFsConfig)}, with {@code metrics} measuring it: a
+     * {@link PacketFsMetricsHandler} before the codec and its {@link PacketFsMetricsHandler#codecTop()} after it.
+     * With {@code metrics == null} this is exactly {@link #addCodec(ChannelPipeline, PacketFsConfig)}: no handler is
+     * added and the codec pays nothing.
+     */
+    public static ChannelPipeline addCodec(ChannelPipeline pipeline, PacketFsConfig config, PacketFsMetrics metrics) {
+        if (metrics == null) {
+            return addCodec(pipeline, config);
+        }
+        PacketFsMetricsHandler handler = metrics.newHandler();
+        pipeline.addLast(METRICS, handler);
+        addCodec(pipeline, config);
+        pipeline.addLast(METRICS_CODEC_TOP, handler.codecTop());
         return pipeline;
     }
 }

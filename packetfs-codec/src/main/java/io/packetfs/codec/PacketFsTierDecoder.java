@@ -51,6 +51,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     private long framesMissing;
     private long framesLate;
     private long refsDecoded;
+    private final long[] refsByTier = new long[3];
     private long unknownControlUnits;
 
     /** A decoder that accepts frames built with {@code config}. */
@@ -144,6 +145,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                 if (out != null) {
                     out.add(PacketFsRefs.wrap(tier, in.retainedSlice(at, length)));
                     refsDecoded += count;
+                    refsByTier[code] += count;
                 }
             } else {
                 int opcode = TIER_CODE_CONTROL << 6 | r.readBits(6);
@@ -221,6 +223,11 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** References passed on. */
     public long refsDecoded() {
         return refsDecoded;
+    }
+
+    /** References of {@code tier} passed on (their sum is {@link #refsDecoded()}). */
+    public long refsDecoded(PacketFsTier tier) {
+        return refsByTier[tier.index()];
     }
 
     /** Control units skipped because this decoder does not know their opcode (docs/PROTOCOL.md, "Control units"). */

@@ -46,6 +46,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     private int sequence;
     private long framesEncoded;
     private long refsEncoded;
+    private final long[] refsByTier = new long[3];
 
     /** An encoder for {@code config}; frame sequence numbers start at 0. */
     public PacketFsTierEncoder(PacketFsConfig config) {
@@ -130,6 +131,11 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         return refsEncoded;
     }
 
+    /** References of {@code tier} packed so far (their sum is {@link #refsEncoded()}). */
+    public long refsEncoded(PacketFsTier tier) {
+        return refsByTier[tier.index()];
+    }
+
     private void appendRefs(ChannelHandlerContext ctx, PacketFsRefs refs) {
         PacketFsTier tier = refs.tier();
         int width = tier.bytes();
@@ -147,6 +153,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
             index += n * width;
             left -= n;
             refsEncoded += n;
+            refsByTier[tier.index()] += n;
         }
     }
 
