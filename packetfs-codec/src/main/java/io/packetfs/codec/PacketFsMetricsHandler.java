@@ -29,7 +29,9 @@ import java.util.function.LongSupplier;
  * there. Without {@code codecTop} (a pipeline with no codec, such as a relay) only the wire meters move.
  *
  * <p><b>Per frame</b> it adds to a few primitive fields (frames, bytes) and counts down to the next sample; nothing
- * else. <b>Every {@code sampleEvery}-th frame</b> per direction has its size recorded, and the frame after it is timed:
+ * else. <b>Every {@code sampleEvery}-th frame</b> per direction has its size recorded, and one frame is timed: on
+ * decode that frame, on encode the frame after it (its start is known only once the previous frame left); when the
+ * timed frame carries no references (control units only) the next frame is timed instead:
  * <ul>
  *   <li>decode: from the frame entering the codec to the codec returning, minus the time spent above
  *       {@code codecTop} (the application's handlers, which run inside that call);</li>
@@ -79,6 +81,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
     private final long[] encodeSnapshot = new long[3];
 
     private int inCountdown = 1;
+    private boolean decodePending;
     private final long[] decodeSnapshot = new long[3];
 
     PacketFsMetricsHandler(PacketFsMetrics metrics) {
@@ -206,17 +209,16 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         int size = ((ByteBuf) msg).readableBytes();
         framesIn++;
         bytesIn += size;
-        if (--inCountdown != 0) {
+        if (--inCountdown == 0) {
+            inCountdown = sampleEvery;
+            metrics.frameSize(PacketFsMetrics.RX).record(size);
+            decodePending = topAdded && decoder != null;
+        }
+        if (!decodePending) {
             ctx.fireChannelRead(msg);
             return;
         }
-        inCountdown = sampleEvery;
-        metrics.frameSize(PacketFsMetrics.RX).record(size);
         PacketFsTierDecoder d = decoder;
-        if (d == null || !topAdded) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
         for (int i = 0; i < 3; i++) {
             decodeSnapshot[i] = d.refsDecoded(TIERS[i]);
         }
@@ -231,6 +233,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         long nanos = System.nanoTime() - start - top.inboundNanos;
         int tier = dominantTier(null, d, decodeSnapshot);
         if (tier >= 0) {
+            decodePending = false; // else the next frame is timed instead: control-only frames carry no tier
             metrics.latency(PacketFsMetrics.DECODE, tier).record(nanos, TimeUnit.NANOSECONDS);
         }
     }
@@ -252,6 +255,8 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         int tier = dominantTier(encoder, null, encodeSnapshot);
         if (tier >= 0) {
             metrics.latency(PacketFsMetrics.ENCODE, tier).record(encodeBusy, TimeUnit.NANOSECONDS);
+        } else {
+            armEncode(); // a control-only frame carries no tier: time the next one instead
         }
     }
 

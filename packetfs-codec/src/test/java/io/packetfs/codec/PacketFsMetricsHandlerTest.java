@@ -40,52 +40,13 @@ class PacketFsMetricsHandlerTest {
         pool.close();
     }
 
-    /** Every meter, as the Prometheus registry renders it before any traffic. */
-    static final String[] RENDERED = {
-        "# TYPE packetfs_latency_seconds summary",
-        "packetfs_latency_seconds{operation=\"encode\",tier=\"0\",quantile=\"0.5\"}",
-        "packetfs_latency_seconds{operation=\"encode\",tier=\"1\",quantile=\"0.95\"}",
-        "packetfs_latency_seconds{operation=\"decode\",tier=\"2\",quantile=\"0.99\"}",
-        "packetfs_latency_seconds_count{operation=\"decode\",tier=\"0\"}",
-        "packetfs_latency_seconds_sum{operation=\"encode\",tier=\"2\"}",
-        "# TYPE packetfs_throughput_pps gauge",
-        "packetfs_throughput_pps{direction=\"tx\"}",
-        "packetfs_throughput_pps{direction=\"rx\"}",
-        "# TYPE packetfs_crc_errors_total counter",
-        "packetfs_crc_errors_total 0.0",
-        "# TYPE packetfs_sync_frames_total counter",
-        "packetfs_sync_frames_total 0.0",
-        "# TYPE packetfs_bits_packed_total counter",
-        "packetfs_bits_packed_total{tier=\"0\"}",
-        "packetfs_bits_packed_total{tier=\"1\"}",
-        "packetfs_bits_packed_total{tier=\"2\"}",
-        "# TYPE packetfs_bits_unpacked_total counter",
-        "# TYPE packetfs_frame_size_bytes summary",
-        "packetfs_frame_size_bytes_count{direction=\"tx\"}",
-        "packetfs_frame_size_bytes_sum{direction=\"rx\"}",
-        "# TYPE packetfs_frames_total counter",
-        "# TYPE packetfs_wire_bytes_total counter",
-        "# TYPE packetfs_drops_total counter",
-        "packetfs_drops_total{source=\"kernel\"}",
-        "packetfs_drops_total{source=\"decoder\"}",
-        "packetfs_drops_total{source=\"pool\"}",
-        "# TYPE packetfs_nacks_total counter",
-        "packetfs_nacks_total{direction=\"tx\"}",
-        "packetfs_nacks_total{direction=\"rx\"}",
-        "# TYPE packetfs_retransmits_total counter",
-        "# TYPE packetfs_pool_hits_total counter",
-        "packetfs_pool_hits_total{tier=\"2\"}",
-        "# TYPE packetfs_window_errors_total counter",
-        "# TYPE packetfs_sequence_errors_total counter",
-    };
-
     @Test
     void prometheusRendersEveryMeterWithItsName() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new PacketFsMetrics(registry);
         String text = registry.scrape();
         List<String> lines = List.of(text.split("\n"));
-        for (String expected : RENDERED) {
+        for (String expected : PacketFsMeterNames.RENDERED) {
             assertThat(lines).as("scrape:\n%s", text).anyMatch(l -> l.startsWith(expected));
         }
     }

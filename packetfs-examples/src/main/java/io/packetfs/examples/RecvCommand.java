@@ -26,6 +26,9 @@ final class RecvCommand implements Callable<Integer> {
     @Mixin
     TransportOptions transport;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--out", required = true, paramLabel = "OUTPUT", description = "Where the file goes.")
     Path output;
 
@@ -40,7 +43,14 @@ final class RecvCommand implements Callable<Integer> {
     final CompletableFuture<Channel> ready = new CompletableFuture<>();
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return receiveFile();
+        }
+    }
+
+    private Integer receiveFile() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, ready);

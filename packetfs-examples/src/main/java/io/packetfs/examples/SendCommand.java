@@ -28,6 +28,9 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     TransportOptions transport;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Parameters(paramLabel = "INPUT", description = "The file to send.")
     Path input;
 
@@ -39,7 +42,14 @@ final class SendCommand implements Callable<Integer> {
     boolean noProgress;
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return sendFile();
+        }
+    }
+
+    private Integer sendFile() throws Exception {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("input " + input + " is not a readable file");
         }

@@ -3,7 +3,6 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.packetfs.codec.PacketFsConfig;
-import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolDecoder;
 import io.packetfs.codec.PacketFsPoolDecoderHandler;
@@ -50,7 +49,7 @@ final class Transfers {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(meter);
-                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                CliMetrics.addCodec(ch.pipeline(), CONFIG);
                 ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, index)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
@@ -63,7 +62,7 @@ final class Transfers {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(meter);
-                PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+                CliMetrics.addCodec(ch.pipeline(), CONFIG);
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(receiver);
             }
