@@ -93,7 +93,8 @@ public final class PacketFsMetrics {
         DESCRIPTIONS.put(BITS_UNPACKED, "Reference bits decoded from frames, by tier (0 = L1, 1 = L2, 2 = L3)");
         DESCRIPTIONS.put(SYNC_FRAMES, "SYNC units sent and received (one per closed window)");
         DESCRIPTIONS.put(CRC_ERRORS, "Windows whose CRC16 did not match their SYNC unit");
-        DESCRIPTIONS.put(WINDOW_ERRORS, "Window sequence errors: missing windows, duplicate SYNCs, overflowing windows");
+        DESCRIPTIONS.put(WINDOW_ERRORS,
+                "Window sequence errors: missing windows, duplicate SYNCs, overflowing windows");
         DESCRIPTIONS.put(SEQUENCE_ERRORS, "Frames missing from the sequence, and frames that arrived late");
         DESCRIPTIONS.put(DROPS, "Frames or runs dropped, by where: kernel (socket buffer full), decoder (bad frame), "
                 + "pool (reference outside the pool), duplicate, corrupt, foreign");

@@ -41,10 +41,12 @@ import java.util.function.LongSupplier;
  * </ul>
  * The time goes to {@code packetfs_latency_seconds} of the frame's dominant tier: the tier with the most reference
  * bits in the frame (from the tier encoder's and decoder's per-tier counters). Frames with no references (control
- * units only) are not timed.
+ * units only) are not timed. Pool encoding and decoding (bytes to references and back) sit above {@code codecTop}
+ * and are not in these figures: they are the application's work, as is writing the file.
  *
- * <p><b>Counters</b> are read from the codec handlers' own counters ({@link PacketFsTierEncoder#refsEncoded(PacketFsTier)},
- * {@link PacketFsCrcWindowChecker#crcErrors()}, {@link PacketFsPoolEncoder#refsOut(PacketFsTier)}, ...), from every
+ * <p><b>Counters</b> are read from the codec handlers' own counters
+ * ({@link PacketFsTierEncoder#refsEncoded(PacketFsTier)}, {@link PacketFsCrcWindowChecker#crcErrors()},
+ * {@link PacketFsPoolEncoder#refsOut(PacketFsTier)}, ...), from every
  * {@link PacketFsMeterSource} in the pipeline (including the channel itself and {@link PacketFsReliabilityCounters}),
  * and published as deltas about once per {@link PacketFsMetrics#publishIntervalMillis()}, when the channel closes, and
  * on {@link #publish()}. Handlers added later (pool handlers, reliability) are found at the next publish.
