@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -38,12 +39,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   Loop (keeps the frame written) | metrics? | codec (tier encoder/decoder, SYNC, CRC, window) | metrics top? | Sink
- *   encode:     write(PacketFsRefs of one frame) + flush          =&gt; one frame reaches Loop, released
- *   roundTrip:  the same, then the frame fired back in            =&gt; units reach Sink, released
+ *   encode:     write(PacketFsRefs of one frame) + flush          =&gt; the frame reaches Loop, released
+ *   roundTrip:  the same, then the frame fired back in            =&gt; its units reach Sink, released
  * </pre>
  *
  * One operation is one frame: {@code L3} a full 1,500-byte frame of 372 L3 references, {@code L1} a 64-byte frame
- * of 54 L1 references (the seed's small-frame case, where a fixed cost per frame weighs most). CRC on, windows of 4,096
+ * of 54 L1 references (the seed's small-frame case, where a fixed cost per frame weighs most); where a window of
+ * 4,096 references ends, the operation also carries the window's SYNC unit in a frame of its own. CRC on, windows of 4,096
  * references (as the file transfer uses). With metrics on, the handler publishes every 1,024 frames (far more often
  * than the one second it uses in a channel), so publishing is not left out. Compare {@code on} and {@code every} with
  * {@code off} in the same run; {@code -prof gc} shows what metrics allocate per frame.
@@ -100,29 +102,34 @@ public class MetricsBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         refs.release();
+        for (ByteBuf f; (f = loop.frames.pollFirst()) != null; ) {
+            f.release();
+        }
         channel.finishAndReleaseAll();
         if (registry != null) {
             registry.close();
         }
     }
 
-    /** One frame encoded: references in, one frame out (released). */
+    /** One frame encoded: references in, the frame (and a SYNC frame at each window's end) out, released. */
     @Benchmark
     public void encode() {
         channel.write(refs.retain(), channel.voidPromise());
         channel.flush();
-        loop.releaseLast();
+        for (ByteBuf f; (f = loop.frames.pollFirst()) != null; ) {
+            f.release();
+        }
         publishNowAndThen();
     }
 
-    /** One frame encoded and decoded: references in, the frame fired back in, its units released at the top. */
+    /** One frame encoded and decoded: references in, the frames fired back in, their units released at the top. */
     @Benchmark
     public void roundTrip() {
         channel.write(refs.retain(), channel.voidPromise());
         channel.flush();
-        ByteBuf f = loop.last;
-        loop.last = null;
-        channel.pipeline().fireChannelRead(f);
+        for (ByteBuf f; (f = loop.frames.pollFirst()) != null; ) {
+            channel.pipeline().fireChannelRead(f);
+        }
         publishNowAndThen();
     }
 
@@ -132,29 +139,19 @@ public class MetricsBenchmark {
         }
     }
 
-    /** At the wire end: keeps the frame just written (no queue, no promise). */
+    /** At the wire end: keeps the frames just written (a preallocated deque; no promise). */
     static final class Loop extends ChannelDuplexHandler {
-        ByteBuf last;
+        final ArrayDeque<ByteBuf> frames = new ArrayDeque<>(16);
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (last != null) {
-                last.release();
-            }
-            last = (ByteBuf) msg;
+            frames.addLast((ByteBuf) msg);
             promise.trySuccess();
         }
 
         @Override
         public void flush(ChannelHandlerContext ctx) {
-            // nothing below: the frame stays in last
-        }
-
-        void releaseLast() {
-            if (last != null) {
-                last.release();
-                last = null;
-            }
+            // nothing below: the frames stay in the deque
         }
     }
 
