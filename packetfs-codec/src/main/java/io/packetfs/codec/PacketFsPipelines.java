@@ -10,6 +10,8 @@ import io.netty.channel.ChannelPipeline;
  *   inbound:   frame ByteBuf -&gt; tier decoder -&gt; CRC window checker -&gt; window validator -&gt; (application)
  *   outbound:  (application) PacketFsRefs -&gt; SYNC inserter -&gt; tier encoder -&gt; frame ByteBuf
  * </pre>
+ *
+ * With a {@link PacketFsMetrics}, a {@link PacketFsMetricsHandler} goes below the codec and its companion above it.
  */
 public final class PacketFsPipelines {
 
@@ -25,6 +27,10 @@ public final class PacketFsPipelines {
     public static final String SYNC_VALIDATOR = "packetfs-sync-validator";
     /** Name of the {@link PacketFsReliability} handler. */
     public static final String RELIABILITY = "packetfs-reliability";
+    /** Name of the {@link PacketFsMetricsHandler} (right above the transport adapter). */
+    public static final String METRICS = "packetfs-metrics";
+    /** Name of {@link PacketFsMetricsHandler#codecTop()} (right above the codec). */
+    public static final String METRICS_CODEC_TOP = "packetfs-metrics-codec-top";
 
     private PacketFsPipelines() {
     }
@@ -40,15 +46,51 @@ public final class PacketFsPipelines {
     }
 
     /**
+     * As {@link #addCodec(ChannelPipeline, PacketFsConfig)}, with {@code metrics} measuring it: a
+     * {@link PacketFsMetricsHandler} before the codec and its {@link PacketFsMetricsHandler#codecTop()} after it.
+     * With {@code metrics == null} this is exactly {@link #addCodec(ChannelPipeline, PacketFsConfig)}: no handler is
+     * added and the codec pays nothing.
+     */
+    public static ChannelPipeline addCodec(ChannelPipeline pipeline, PacketFsConfig config, PacketFsMetrics metrics) {
+        if (metrics == null) {
+            return addCodec(pipeline, config);
+        }
+        PacketFsMetricsHandler handler = metrics.newHandler();
+        pipeline.addLast(METRICS, handler);
+        addCodec(pipeline, config);
+        pipeline.addLast(METRICS_CODEC_TOP, handler.codecTop());
+        return pipeline;
+    }
+
+    /**
      * Appends a {@link PacketFsReliability} handler and then the codec (docs/PROTOCOL.md section 9). Frames on the
      * wire stay within {@code config.maxFrameLength()}: the codec's frames are 8 bytes shorter, for the trailer.
      * Returns the reliability handler (its counters, {@link PacketFsReliability#whenAcknowledged()}).
      */
     public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
                                                        PacketFsReliabilityConfig reliability) {
+        return addReliableCodec(pipeline, config, reliability, null);
+    }
+
+    /**
+     * As {@link #addReliableCodec(ChannelPipeline, PacketFsConfig, PacketFsReliabilityConfig)}, with {@code metrics}
+     * (may be null) measuring it: the {@link PacketFsMetricsHandler} goes below the reliability handler (it sees the
+     * frames as they travel, repairs included) and its {@link PacketFsMetricsHandler#codecTop()} above the codec;
+     * the reliability handler's counters become the NACK, retransmit and drop meters.
+     */
+    public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
+                                                       PacketFsReliabilityConfig reliability,
+                                                       PacketFsMetrics metrics) {
+        PacketFsMetricsHandler meter = metrics == null ? null : metrics.newHandler();
+        if (meter != null) {
+            pipeline.addLast(METRICS, meter);
+        }
         PacketFsReliability handler = new PacketFsReliability(config, reliability);
         pipeline.addLast(RELIABILITY, handler);
         addCodec(pipeline, codecConfigUnderReliability(config));
+        if (meter != null) {
+            pipeline.addLast(METRICS_CODEC_TOP, meter.codecTop());
+        }
         return handler;
     }
 

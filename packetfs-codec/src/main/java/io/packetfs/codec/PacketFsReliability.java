@@ -71,7 +71,7 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  * <p>
  * Not {@code @Sharable}: it holds the state of one session. All methods run on the channel's event loop.
  */
-public final class PacketFsReliability extends ChannelDuplexHandler {
+public final class PacketFsReliability extends ChannelDuplexHandler implements PacketFsReliabilityCounters {
 
     /** Set to true on the channel when this handler locks onto its peer's session. */
     public static final AttributeKey<Boolean> PEER_LOCKED = AttributeKey.valueOf(PacketFsReliability.class,
@@ -882,6 +882,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     }
 
     /** Frames sent again (on NACK or timeout). */
+    @Override
     public long framesRetransmitted() {
         return framesRetransmitted;
     }
@@ -891,12 +892,22 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
         return retransmitTimeouts;
     }
 
+    /** Binds the counters to the NACK, retransmit and drop meters (see {@link PacketFsReliabilityCounters}). */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        PacketFsReliabilityCounters.super.bindMeters(binder);
+        binder.counter(PacketFsMetrics.DROPS, this::invalidDropped, "source", "invalid");
+        binder.counter(PacketFsMetrics.DROPS, this::overflowDropped, "source", "window");
+    }
+
     /** NACK units sent (repair requests). */
+    @Override
     public long nacksSent() {
         return nacksSent;
     }
 
     /** NACK units received. */
+    @Override
     public long nacksReceived() {
         return nacksReceived;
     }
@@ -922,6 +933,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     }
 
     /** Data frames that arrived again (already delivered or already waiting) and were dropped. */
+    @Override
     public long duplicatesDropped() {
         return duplicatesDropped;
     }
@@ -932,6 +944,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     }
 
     /** Frames whose CRC32C failed, dropped (and repaired as lost). */
+    @Override
     public long corruptDropped() {
         return corruptDropped;
     }
@@ -942,6 +955,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler {
     }
 
     /** Valid frames of another session (a third party, a replay), dropped. */
+    @Override
     public long foreignDropped() {
         return foreignDropped;
     }

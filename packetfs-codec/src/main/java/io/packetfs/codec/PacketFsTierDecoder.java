@@ -53,6 +53,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     private long framesMissing;
     private long framesLate;
     private long refsDecoded;
+    private final long[] refsByTier = new long[3];
     private long unknownControlUnits;
     private long copyUnitsDecoded;
 
@@ -153,6 +154,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                 if (out != null) {
                     out.add(PacketFsRefs.wrap(tier, in.retainedSlice(at, length)));
                     refsDecoded += count;
+                    refsByTier[code] += count;
                 }
             } else {
                 int opcode = TIER_CODE_CONTROL << 6 | r.readBits(6);
@@ -238,6 +240,11 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** COPY units passed on. */
     public long copyUnitsDecoded() {
         return copyUnitsDecoded;
+    }
+
+    /** References of {@code tier} passed on (their sum is {@link #refsDecoded()}). */
+    public long refsDecoded(PacketFsTier tier) {
+        return refsByTier[tier.index()];
     }
 
     /** Control units skipped because this decoder does not know their opcode (docs/PROTOCOL.md, "Control units"). */

@@ -50,6 +50,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     private long framesEncoded;
     private long refsEncoded;
     private long copyUnitsEncoded;
+    private final long[] refsByTier = new long[3];
 
     /** An encoder for {@code config}; frame sequence numbers start at 0. */
     public PacketFsTierEncoder(PacketFsConfig config) {
@@ -151,6 +152,11 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         return copyUnitsEncoded;
     }
 
+    /** References of {@code tier} packed so far (their sum is {@link #refsEncoded()}). */
+    public long refsEncoded(PacketFsTier tier) {
+        return refsByTier[tier.index()];
+    }
+
     private void appendRefs(ChannelHandlerContext ctx, PacketFsRefs refs) {
         PacketFsTier tier = refs.tier();
         int width = tier.bytes();
@@ -168,6 +174,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
             index += n * width;
             left -= n;
             refsEncoded += n;
+            refsByTier[tier.index()] += n;
         }
     }
 

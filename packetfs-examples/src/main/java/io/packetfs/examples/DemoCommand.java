@@ -6,6 +6,7 @@ import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
 import io.packetfs.transport.PacketFsEndpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -46,8 +47,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return runDemo();
+        }
+    }
+
+    private Integer runDemo() throws Exception {
         long poolBytes = Transfers.parseSize(poolSize);
         long sampleBytes = Transfers.parseSize(fileSize);
         if (sampleBytes > Integer.MAX_VALUE - 1024) {

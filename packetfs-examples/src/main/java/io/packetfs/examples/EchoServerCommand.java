@@ -22,6 +22,9 @@ final class EchoServerCommand implements Callable<Integer> {
     @Mixin
     TransportOptions transport;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--count", defaultValue = "0",
             description = "Exit after echoing N frames (default ${DEFAULT-VALUE}: run until stopped).")
     long count;
@@ -30,12 +33,20 @@ final class EchoServerCommand implements Callable<Integer> {
     final java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return serve();
+        }
+    }
+
+    private Integer serve() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             Echo echo = new Echo(count);
-            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group, echo,
+            Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
+                    CliMetrics.withWireMeter(echo),
                     PacketFsTransports.MAX_UDP_FRAME)
                     .sync().channel();
             System.out.println("echo-server: listening on " + endpoint + (count > 0 ? ", exits after " + count

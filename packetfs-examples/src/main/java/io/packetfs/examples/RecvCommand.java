@@ -28,6 +28,9 @@ final class RecvCommand implements Callable<Integer> {
     @Mixin
     TransportOptions transport;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--out", required = true, paramLabel = "OUTPUT", description = "Where the file goes.")
     Path output;
 
@@ -49,7 +52,14 @@ final class RecvCommand implements Callable<Integer> {
     final CompletableFuture<Channel> ready = new CompletableFuture<>();
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return receiveFile();
+        }
+    }
+
+    private Integer receiveFile() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         ready.thenAccept(ch -> System.err.println("recv: listening on " + endpoint + " (" + ch.localAddress() + "), "
                 + (unreliable ? "unreliable" : "reliable") + " delivery"));

@@ -11,6 +11,7 @@ import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
@@ -36,6 +37,9 @@ final class RelayCommand implements Callable<Integer> {
 
     @Option(names = "--to", required = true, paramLabel = "TRANSPORT", description = "Where frames are forwarded.")
     String to;
+
+    @Mixin
+    MetricsOptions metricsOptions;
 
     @Option(names = "--count", defaultValue = "0",
             description = "Exit after forwarding N frames in total (default ${DEFAULT-VALUE}: run until stopped).")
@@ -74,7 +78,14 @@ final class RelayCommand implements Callable<Integer> {
     final java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return relay();
+        }
+    }
+
+    private Integer relay() throws Exception {
         PacketFsEndpoint a = PacketFsEndpoint.parse(from);
         PacketFsEndpoint b = PacketFsEndpoint.parse(to);
         // each side impairs what it receives: --from side with the seed, --to side with seed + 1
@@ -94,11 +105,13 @@ final class RelayCommand implements Callable<Integer> {
             aToB.limit = count;
             bToA.limit = count;
             // the side that is sent to opens first, so nothing a client sends is dropped for want of a target
-            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group, above(impairB, bToA),
+            Channel cb = PacketFsTransports.open(b, PacketFsTransports.Role.CONNECT, group,
+                    CliMetrics.withWireMeter(above(impairB, bToA)),
                     PacketFsTransports.MAX_UDP_FRAME).sync().channel();
             channelB = cb;
             aToB.target = cb;
-            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group, above(impairA, aToB),
+            Channel ca = PacketFsTransports.open(a, PacketFsTransports.Role.LISTEN, group,
+                    CliMetrics.withWireMeter(above(impairA, aToB)),
                     PacketFsTransports.MAX_UDP_FRAME).sync().channel();
             channelA = ca;
             bToA.target = ca;

@@ -30,6 +30,9 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     TransportOptions transport;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Parameters(paramLabel = "INPUT", description = "The file to send.")
     Path input;
 
@@ -48,7 +51,14 @@ final class SendCommand implements Callable<Integer> {
     boolean unreliable;
 
     @Override
+    @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
     public Integer call() throws Exception {
+        try (CliMetrics metrics = metricsOptions.start()) {
+            return sendFile();
+        }
+    }
+
+    private Integer sendFile() throws Exception {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("input " + input + " is not a readable file");
         }

@@ -3,7 +3,6 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.packetfs.codec.PacketFsConfig;
-import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolDecoder;
 import io.packetfs.codec.PacketFsPoolDecoderHandler;
@@ -58,9 +57,9 @@ final class Transfers {
 
     private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds) {
         if (reliable) {
-            PacketFsPipelines.addReliableCodec(ch.pipeline(), CONFIG, reliability(timeoutSeconds));
+            CliMetrics.addReliableCodec(ch.pipeline(), CONFIG, reliability(timeoutSeconds));
         } else {
-            PacketFsPipelines.addCodec(ch.pipeline(), CONFIG);
+            CliMetrics.addCodec(ch.pipeline(), CONFIG);
         }
     }
 

@@ -23,6 +23,9 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetrics;
 import io.packetfs.transport.internal.PacketFsErrnoException;
 import io.packetfs.transport.internal.PacketFsPacketRing;
 import io.packetfs.transport.internal.PacketFsPacketRings;
@@ -114,7 +117,7 @@ import static io.packetfs.transport.internal.PacketFsEthernetConstants.VLAN_TAG_
  * {@code SO_RCVBUF} (4 MiB by default; values above {@code net.core.rmem_max} are applied with
  * {@code SO_RCVBUFFORCE}). Watch {@link #kernelDrops()}.
  */
-public final class PacketFsEthernetChannel extends AbstractChannel {
+public final class PacketFsEthernetChannel extends AbstractChannel implements PacketFsMeterSource {
 
     /** SO_RCVBUF applied when the channel opens. */
     public static final int DEFAULT_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
@@ -373,6 +376,15 @@ public final class PacketFsEthernetChannel extends AbstractChannel {
             pollKernelStatistics();
             return kernelDrops;
         }
+    }
+
+    /**
+     * Binds {@link #kernelDrops()} to {@code packetfs_drops_total{source="kernel"}} (read about once a second by a
+     * {@link io.packetfs.codec.PacketFsMetricsHandler} in this channel's pipeline).
+     */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
     }
 
     /**

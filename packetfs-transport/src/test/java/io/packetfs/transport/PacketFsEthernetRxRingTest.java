@@ -1,5 +1,6 @@
 package io.packetfs.transport;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -9,6 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.packetfs.codec.PacketFsMetrics;
+import io.packetfs.codec.PacketFsMetricsHandler;
 import io.packetfs.transport.PacketFsEthernetRecorder.Received;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,6 +105,14 @@ class PacketFsEthernetRxRingTest extends VethEthernetTestBase {
         long drops = b.kernelDrops();
         int kept = (int) (frames - drops);
         assertEquals(slots, kept, "frames kept by the kernel");
+        // the channel binds its kernel drops to packetfs_drops_total{source="kernel"}
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PacketFsMetricsHandler meters = new PacketFsMetrics(registry).newHandler();
+        b.eventLoop().submit(() -> {
+            b.pipeline().addFirst(meters);
+            meters.publish();
+        }).sync();
+        assertEquals(drops, registry.get(PacketFsMetrics.DROPS).tag("source", "kernel").counter().count());
 
         b.config().setAutoRead(true);
         List<Received> received = atB.awaitFrames(kept, b);

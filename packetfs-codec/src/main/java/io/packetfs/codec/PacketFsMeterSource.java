@@ -1,0 +1,19 @@
+package io.packetfs.codec;
+
+/**
+ * A component with counters of its own that {@link PacketFsMetricsHandler} should publish. The handler binds every
+ * handler in its pipeline that implements this interface, and the channel itself if it does (the raw Ethernet
+ * channel binds its kernel drops that way); other objects are bound with
+ * {@link PacketFsMetricsHandler#bind(PacketFsMeterSource)}.
+ *
+ * <pre>
+ *   public void bindMeters(PacketFsMeterBinder binder) {
+ *       binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
+ *   }
+ * </pre>
+ */
+public interface PacketFsMeterSource {
+
+    /** Binds this component's counters; called once per channel, on its event loop. */
+    void bindMeters(PacketFsMeterBinder binder);
+}

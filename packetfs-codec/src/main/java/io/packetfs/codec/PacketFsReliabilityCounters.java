@@ -1,0 +1,45 @@
+package io.packetfs.codec;
+
+/**
+ * The counters of a NACK/retransmit handler, published by {@link PacketFsMetricsHandler} when such a handler is in its
+ * pipeline: {@code packetfs_nacks_total{direction="tx|rx"}}, {@code packetfs_retransmits_total} and, for the frames it
+ * discards, {@code packetfs_drops_total{source="duplicate|corrupt|foreign"}}. Each getter returns a count since the
+ * handler was created, read on the channel's event loop (a plain field is enough).
+ */
+public interface PacketFsReliabilityCounters extends PacketFsMeterSource {
+
+    /** NACKs this side sent (asking its peer to send frames again). */
+    long nacksSent();
+
+    /** NACKs this side received from its peer. */
+    long nacksReceived();
+
+    /** Frames sent again because a NACK asked for them (or a timer fired). */
+    long framesRetransmitted();
+
+    /** Frames dropped because they had already been delivered. */
+    default long duplicatesDropped() {
+        return 0;
+    }
+
+    /** Frames dropped because they failed an integrity check. */
+    default long corruptDropped() {
+        return 0;
+    }
+
+    /** Frames dropped because they came from a peer outside the session. */
+    default long foreignDropped() {
+        return 0;
+    }
+
+    /** Binds the getters above to their meters; override only to add counters of your own. */
+    @Override
+    default void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetrics.NACKS, this::nacksSent, "direction", "tx");
+        binder.counter(PacketFsMetrics.NACKS, this::nacksReceived, "direction", "rx");
+        binder.counter(PacketFsMetrics.RETRANSMITS, this::framesRetransmitted);
+        binder.counter(PacketFsMetrics.DROPS, this::duplicatesDropped, "source", "duplicate");
+        binder.counter(PacketFsMetrics.DROPS, this::corruptDropped, "source", "corrupt");
+        binder.counter(PacketFsMetrics.DROPS, this::foreignDropped, "source", "foreign");
+    }
+}
