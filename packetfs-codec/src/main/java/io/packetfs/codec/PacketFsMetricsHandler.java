@@ -42,8 +42,8 @@ import java.util.function.LongSupplier;
  *       calls per flush).</li>
  * </ul>
  * The time goes to {@code packetfs_latency_seconds} of the frame's dominant tier: the tier with the most reference
- * bits in the frame (from the tier encoder's and decoder's per-tier counters). Frames with no references (control
- * units only) are not timed. Pool encoding and decoding (bytes to references and back) sit above {@code codecTop}
+ * bits in the frame (from the tier encoder's and decoder's per-tier counters; the bodies of COPY units count as L3,
+ * byte-granular references into the whole pool). Frames with no references (control units only) are not timed. Pool encoding and decoding (bytes to references and back) sit above {@code codecTop}
  * and are not in these figures: they are the application's work, as is writing the file.
  *
  * <p><b>Counters</b> are read from the codec handlers' own counters
@@ -213,7 +213,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         }
         PacketFsTierDecoder d = decoder;
         for (int i = 0; i < 3; i++) {
-            decodeSnapshot[i] = d.refsDecoded(TIERS[i]);
+            decodeSnapshot[i] = d.bitsDecoded(TIERS[i]);
         }
         top.inboundNanos = 0;
         top.timingInbound = true;
@@ -235,7 +235,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         encodeArmed = true;
         encodeBusy = 0;
         for (int i = 0; i < 3; i++) {
-            encodeSnapshot[i] = encoder.refsEncoded(TIERS[i]);
+            encodeSnapshot[i] = encoder.bitsEncoded(TIERS[i]);
         }
     }
 
@@ -253,14 +253,14 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** The tier with the most reference bits since {@code snapshot} (of the encoder or else the decoder), or -1. */
+    /** The tier with the most reference bits since {@code snapshot} (COPY bodies count as L3), or -1. */
     private static int dominantTier(PacketFsTierEncoder enc, PacketFsTierDecoder dec, long[] snapshot) {
         int best = -1;
         long bestBits = 0;
         for (int i = 0; i < 3; i++) {
             PacketFsTier t = TIERS[i];
-            long now = enc != null ? enc.refsEncoded(t) : dec.refsDecoded(t);
-            long bits = (now - snapshot[i]) * t.bits();
+            long now = enc != null ? enc.bitsEncoded(t) : dec.bitsDecoded(t);
+            long bits = now - snapshot[i];
             if (bits > bestBits) {
                 bestBits = bits;
                 best = i;
@@ -287,7 +287,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
                     encoder = enc;
                 }
                 for (PacketFsTier t : TIERS) {
-                    bindCounter(PacketFsMetrics.BITS_PACKED, () -> enc.refsEncoded(t) * t.bits(), "tier", label(t));
+                    bindCounter(PacketFsMetrics.BITS_PACKED, () -> enc.bitsEncoded(t), "tier", label(t));
                 }
             } else if (h instanceof PacketFsTierDecoder) {
                 PacketFsTierDecoder dec = (PacketFsTierDecoder) h;
@@ -295,7 +295,7 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
                     decoder = dec;
                 }
                 for (PacketFsTier t : TIERS) {
-                    bindCounter(PacketFsMetrics.BITS_UNPACKED, () -> dec.refsDecoded(t) * t.bits(), "tier", label(t));
+                    bindCounter(PacketFsMetrics.BITS_UNPACKED, () -> dec.bitsDecoded(t), "tier", label(t));
                 }
                 bindCounter(PacketFsMetrics.DROPS, dec::framesDropped, "source", "decoder");
                 bindCounter(PacketFsMetrics.SEQUENCE_ERRORS, dec::framesMissing, "kind", "missing");

@@ -56,6 +56,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     private final long[] refsByTier = new long[3];
     private long unknownControlUnits;
     private long copyUnitsDecoded;
+    private long copyBodyBytesDecoded;
 
     /** A decoder that accepts frames built with {@code config}. */
     public PacketFsTierDecoder(PacketFsConfig config) {
@@ -188,6 +189,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
                         if (opcode == PacketFsConstants.OPCODE_COPY) {
                             out.add(new PacketFsCopyUnit(in.retainedSlice(bodyAt, bodyLength)));
                             copyUnitsDecoded++;
+                            copyBodyBytesDecoded += bodyLength;
                         } else if (PacketFsControlUnit.isAssigned(opcode)) {
                             out.add(new PacketFsControlUnit(opcode, in.retainedSlice(bodyAt, bodyLength)));
                         } else {
@@ -235,6 +237,11 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** References passed on. */
     public long refsDecoded() {
         return refsDecoded;
+    }
+
+    /** Reference bits of {@code tier} passed on, for metrics (as {@link PacketFsTierEncoder#bitsEncoded}). */
+    public long bitsDecoded(PacketFsTier tier) {
+        return refsByTier[tier.index()] * tier.bits() + (tier == PacketFsTier.L3 ? copyBodyBytesDecoded * 8 : 0);
     }
 
     /** COPY units passed on. */

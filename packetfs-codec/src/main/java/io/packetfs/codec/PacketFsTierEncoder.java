@@ -50,6 +50,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     private long framesEncoded;
     private long refsEncoded;
     private long copyUnitsEncoded;
+    private long copyBodyBytesEncoded;
     private final long[] refsByTier = new long[3];
 
     /** An encoder for {@code config}; frame sequence numbers start at 0. */
@@ -87,8 +88,10 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
         } else if (msg instanceof PacketFsCopyUnit) {
             PacketFsCopyUnit unit = (PacketFsCopyUnit) msg;
             try {
+                int bodyBytes = unit.content().readableBytes();
                 appendTlv(ctx, PacketFsCopyUnit.OPCODE, unit.content());
                 copyUnitsEncoded++;
+                copyBodyBytesEncoded += bodyBytes;
             } catch (Throwable t) {
                 promise.tryFailure(t);
                 return;
@@ -145,6 +148,14 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     /** References packed so far. */
     public long refsEncoded() {
         return refsEncoded;
+    }
+
+    /**
+     * Reference bits of {@code tier} packed so far, for metrics: run references at the tier's width, and the bodies
+     * of COPY units under L3 (byte-granular references into the whole pool, L3's address space).
+     */
+    public long bitsEncoded(PacketFsTier tier) {
+        return refsByTier[tier.index()] * tier.bits() + (tier == PacketFsTier.L3 ? copyBodyBytesEncoded * 8 : 0);
     }
 
     /** COPY units packed so far. */
