@@ -84,6 +84,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     /** NACK ranges per feedback frame (128 x 6 bytes keeps a feedback frame under 800 bytes). */
     static final int MAX_NACK_RANGES = 128;
     private static final int MAX_NACK_FRAMES_PER_SCAN = 8;
+    /** A gap is asked for again no sooner than this (a repair on loopback takes a fraction of it). */
+    private static final long MIN_RENACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PacketFsReliabilityConfig config;
     private final int windowPow2;
@@ -461,8 +463,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         if (repairRttNanos < 0) {
             return config.retransmitTimeoutNanos();
         }
-        return Math.max(config.minRetransmitTimeoutNanos(), Math.min(config.maxRetransmitTimeoutNanos(),
-                2 * repairRttNanos));
+        return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(), 2 * repairRttNanos));
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {

@@ -146,7 +146,7 @@ public final class PacketFsReliabilityConfig {
 
     /** Builds a {@link PacketFsReliabilityConfig}; {@link #build()} checks the values together. */
     public static final class Builder {
-        private int receiveWindowFrames = 1024;
+        private int receiveWindowFrames = 2048;
         private int sendBufferFrames = 4096;
         private int writeHighWaterFrames = 512;
         private int writeLowWaterFrames = 128;
@@ -154,10 +154,10 @@ public final class PacketFsReliabilityConfig {
         private long nackDelayNanos = TimeUnit.MILLISECONDS.toNanos(2);
         private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
         private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
-        private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(10);
+        private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(5);
         private int retransmitBurst = 32;
         private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
-        private long tickNanos = TimeUnit.MILLISECONDS.toNanos(5);
+        private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
         private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
 
         private Builder() {

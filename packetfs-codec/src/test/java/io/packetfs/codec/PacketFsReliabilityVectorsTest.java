@@ -65,7 +65,7 @@ class PacketFsReliabilityVectorsTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
         ch.pipeline().addLast(new PacketFsReliability(PacketFsConfig.builder().crcEnabled(false).build(),
-                PacketFsReliabilityConfig.DEFAULT,
+                PacketFsReliabilityConfig.builder().receiveWindowFrames(1024).build(),
                 session));
         channels.add(ch);
         return ch;

@@ -48,7 +48,7 @@ final class Transfers {
 
     /**
      * Reliable delivery for a transfer whose peers give up after {@code timeoutSeconds} of silence: the defaults
-     * (1,024-frame receive window, about 1.5 MB, within the tunnel's 4 MiB socket receive buffer).
+     * (2,048-frame receive window, about 3 MB, within the tunnel's 4 MiB socket receive buffer).
      */
     static PacketFsReliabilityConfig reliability(int timeoutSeconds) {
         return PacketFsReliabilityConfig.DEFAULT.toBuilder()
