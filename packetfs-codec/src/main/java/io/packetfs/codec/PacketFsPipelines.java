@@ -74,19 +74,20 @@ public final class PacketFsPipelines {
 
     /**
      * As {@link #addReliableCodec(ChannelPipeline, PacketFsConfig, PacketFsReliabilityConfig)}, with {@code metrics}
-     * (may be null) measuring it: the {@link PacketFsMetricsHandler} goes below the reliability handler (it sees the
-     * frames as they travel, repairs included) and its {@link PacketFsMetricsHandler#codecTop()} above the codec;
-     * the reliability handler's counters become the NACK, retransmit and drop meters.
+     * (may be null) measuring it: the {@link PacketFsMetricsHandler} goes between the reliability handler and the
+     * codec (it times the codec alone and counts the frames the codec sees, in order and once each), its
+     * {@link PacketFsMetricsHandler#codecTop()} above the codec; the reliability handler's counters become the NACK,
+     * retransmit and drop meters.
      */
     public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
                                                        PacketFsReliabilityConfig reliability,
                                                        PacketFsMetrics metrics) {
         PacketFsMetricsHandler meter = metrics == null ? null : metrics.newHandler();
+        PacketFsReliability handler = new PacketFsReliability(config, reliability);
+        pipeline.addLast(RELIABILITY, handler);
         if (meter != null) {
             pipeline.addLast(METRICS, meter);
         }
-        PacketFsReliability handler = new PacketFsReliability(config, reliability);
-        pipeline.addLast(RELIABILITY, handler);
         addCodec(pipeline, codecConfigUnderReliability(config));
         if (meter != null) {
             pipeline.addLast(METRICS_CODEC_TOP, meter.codecTop());
