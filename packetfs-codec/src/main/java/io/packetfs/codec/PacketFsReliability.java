@@ -86,6 +86,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private static final int MAX_NACK_FRAMES_PER_SCAN = 8;
     /** A gap is asked for again no sooner than this (a repair on loopback takes a fraction of it). */
     private static final long MIN_RENACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A NACK for a frame repaired less than this ago is not answered again (see onNack). */
+    private static final long NACK_GUARD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PacketFsReliabilityConfig config;
     private final int windowPow2;
@@ -114,6 +116,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private long lastProgressNanos;
     private long rtoNanos;
     private final long[] sentAt;
+    private final long[] lastTxAt;
     private final boolean[] resent;
     private long srttNanos = -1;
     private long rttvarNanos;
@@ -180,6 +183,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.sendRing = new ByteBuf[config.sendBufferFrames()];
         this.sendMask = sendRing.length - 1;
         this.sentAt = new long[sendRing.length];
+        this.lastTxAt = new long[sendRing.length];
         this.resent = new boolean[sendRing.length];
         this.recvWindow = config.receiveWindowFrames();
         int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
@@ -313,6 +317,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow) {
             int slot = sendTransmitted & sendMask;
             sentAt[slot] = now;
+            lastTxAt[slot] = now;
             resent[slot] = false;
             ctx.write(sendRing[slot].retainedDuplicate(), quiet);
             sendTransmitted++;
@@ -332,8 +337,9 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         ctx.flush();
     }
 
-    private void retransmit(ChannelHandlerContext ctx, int seq) {
+    private void retransmit(ChannelHandlerContext ctx, int seq, long now) {
         resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
+        lastTxAt[seq & sendMask] = now;
         ctx.write(sendRing[seq & sendMask].retainedDuplicate(), quiet);
         framesRetransmitted++;
         bytesRetransmitted += sendRing[seq & sendMask].readableBytes();
@@ -482,14 +488,18 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             return;
         }
         int budget = sendRing.length;
+        long now = now();
         for (int r = 0; r < ranges && budget > 0; r++) {
             int at = body + NACK_HEADER_LENGTH + r * NACK_RANGE_LENGTH;
             int first = f.getInt(at);
             int count = f.getUnsignedShort(at + 4);
             for (int i = 0; i < count && budget > 0; i++) {
                 int seq = first + i;
-                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0) {
-                    retransmit(ctx, seq);
+                // a NACK that comes within the guard of the frame's last repair was sent before that repair could
+                // arrive (several NACKs queue up while this side is busy): one repair is enough
+                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0
+                        && (!resent[seq & sendMask] || now - lastTxAt[seq & sendMask] >= NACK_GUARD_NANOS)) {
+                    retransmit(ctx, seq, now);
                     budget--;
                 }
             }
@@ -628,9 +638,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
     }
 
-    /** A held frame keeps no more memory than it needs (a datagram buffer may be much larger than its frame). */
+    /**
+     * A held frame keeps no more memory than it needs: a datagram buffer may be much larger than its frame, and a
+     * slice of a batch read (recvmmsg reads 16 datagrams into one buffer) would pin the whole batch.
+     */
     private static ByteBuf compact(ChannelHandlerContext ctx, ByteBuf frame) {
-        if (frame.capacity() <= 2 * frame.readableBytes() + 64) {
+        int limit = 2 * frame.readableBytes() + 64;
+        ByteBuf parent = frame.unwrap();
+        if (frame.capacity() <= limit && (parent == null || parent.capacity() <= limit)) {
             return frame;
         }
         ByteBuf copy = ctx.alloc().buffer(frame.readableBytes());
@@ -793,7 +808,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 // nobody asked: the tail may be lost, or the feedback; resend the oldest frames
                 int n = Math.min(config.retransmitBurst(), sendTransmitted - sendAcked);
                 for (int i = 0; i < n; i++) {
-                    retransmit(ctx, sendAcked + i);
+                    retransmit(ctx, sendAcked + i, now);
                 }
                 retransmitTimeouts++;
                 rtoNanos = Math.min(rtoNanos * 2, config.maxRetransmitTimeoutNanos());

@@ -49,8 +49,8 @@ final class GoodputBenchCommand implements Callable<Integer> {
                     + "(a sample drawn from the pool with 0.01 % edits, as the demo) (default ${DEFAULT-VALUE}).")
     String content;
 
-    @Option(names = "--repeat", defaultValue = "1", description = "Transfers per loss rate; the median is shown "
-            + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "3", description = "Rounds of one transfer per loss rate, "
+            + "interleaved; each row shows its median (default ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the data and the loss (default ${DEFAULT-VALUE}).")
@@ -78,10 +78,16 @@ final class GoodputBenchCommand implements Callable<Integer> {
             Files.deleteIfExists(output);
             double lossFree = Double.NaN;
             boolean ok = true;
-            for (double loss : losses) {
-                List<TransferResult[]> runs = new ArrayList<>();
-                for (int i = 0; i < repeat; i++) {
-                    TransferResult[] r = transfer(pool, index, input, output, loss, seed + i);
+            // rounds of one transfer per loss rate, interleaved, so that a machine that speeds up or slows down
+            // during the run moves every row alike; each row shows its median
+            List<List<TransferResult[]>> runs = new ArrayList<>();
+            for (int i = 0; i < losses.size(); i++) {
+                runs.add(new ArrayList<>());
+            }
+            for (int round = 0; round < repeat; round++) {
+                for (int i = 0; i < losses.size(); i++) {
+                    double loss = losses.get(i);
+                    TransferResult[] r = transfer(pool, index, input, output, loss, seed + round);
                     boolean identical = r[0].ok && r[1].ok && Files.mismatch(input, output) == -1;
                     if (!identical) {
                         System.out.println("bench-goodput: transfer at loss " + loss + " FAILED: " + r[0].message
@@ -89,16 +95,20 @@ final class GoodputBenchCommand implements Callable<Integer> {
                         ok = false;
                     }
                     Files.deleteIfExists(output);
-                    runs.add(r);
+                    runs.get(i).add(r);
                 }
-                runs.sort((a, b) -> Double.compare(a[0].seconds, b[0].seconds));
-                TransferResult[] median = runs.get(runs.size() / 2);
+            }
+            for (int i = 0; i < losses.size(); i++) {
+                double loss = losses.get(i);
+                List<TransferResult[]> row = runs.get(i);
+                row.sort((a, b) -> Double.compare(a[0].seconds, b[0].seconds));
+                TransferResult[] median = row.get(row.size() / 2);
                 double goodput = bytes / median[0].seconds / 1e6;
                 if (loss == 0) {
                     lossFree = goodput;
                 }
                 StringBuilder all = new StringBuilder();
-                for (TransferResult[] r : runs) {
+                for (TransferResult[] r : row) {
                     all.append(String.format("%.2f ", r[0].seconds));
                 }
                 System.out.printf("%-8s %12.1f %10s %12.1f %,14d %,9d %,10d %8.2f   %s%n",
