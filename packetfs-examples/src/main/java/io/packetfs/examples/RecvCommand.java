@@ -37,12 +37,8 @@ final class RecvCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
-    @Option(names = "--simulate", paramLabel = "SPEC", description = SimulateOption.HELP)
-    String simulate;
-
-    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 9): a lost, duplicated "
-            + "or reordered frame stops the transfer (detected, never silent). The sender must use it too."})
-    boolean unreliable;
+    @Mixin
+    SimulateOption delivery = new SimulateOption();
 
     @Option(names = "--timeout", defaultValue = "10",
             description = "Seconds of silence from an accepted sender before giving up (default ${DEFAULT-VALUE}).")
@@ -62,10 +58,10 @@ final class RecvCommand implements Callable<Integer> {
     private Integer receiveFile() throws Exception {
         PacketFsEndpoint endpoint = transport.endpoint();
         ready.thenAccept(ch -> System.err.println("recv: listening on " + endpoint + " (" + ch.localAddress() + "), "
-                + (unreliable ? "unreliable" : "reliable") + " delivery"));
+                + (delivery.unreliable ? "unreliable" : "reliable") + " delivery"));
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, !unreliable,
-                    SimulateOption.parse(simulate), ready);
+            TransferResult r = receive(pool, endpoint, output, !noProgress, timeout, !delivery.unreliable,
+                    delivery.impairment(), ready);
             System.out.println(r.summary("recv"));
             return r.ok ? 0 : 1;
         }

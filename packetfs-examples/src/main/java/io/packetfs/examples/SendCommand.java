@@ -43,12 +43,8 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
-    @Option(names = "--simulate", paramLabel = "SPEC", description = SimulateOption.HELP)
-    String simulate;
-
-    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 9): a lost, duplicated "
-            + "or reordered frame stops the transfer (detected, never silent). The receiver must use it too."})
-    boolean unreliable;
+    @Mixin
+    SimulateOption delivery = new SimulateOption();
 
     @Override
     @SuppressWarnings("try") // the resource is the metrics server, open while the command runs
@@ -65,8 +61,8 @@ final class SendCommand implements Callable<Integer> {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             PacketFsPoolIndex index = Transfers.index(pool, poolFile);
-            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !unreliable,
-                    SimulateOption.parse(simulate));
+            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !delivery.unreliable,
+                    delivery.impairment());
             System.out.println(r.summary("send"));
             return r.ok ? 0 : 1;
         }

@@ -1,19 +1,30 @@
 package io.packetfs.examples;
 
 import io.packetfs.transport.PacketFsImpairment;
+import picocli.CommandLine.Option;
 
 /**
- * Parses {@code --simulate loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N}: seeded impairments applied to
- * what one side of a transfer receives (drills and tests where no netem is at hand; see {@link PacketFsImpairment}).
+ * The delivery options of {@code send} and {@code recv} (a picocli mixin): {@code --unreliable}, and
+ * {@code --simulate loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N}, seeded impairments applied to what one
+ * side of a transfer receives (drills and tests where no netem is at hand; see {@link PacketFsImpairment}).
  */
 final class SimulateOption {
+
+    @Option(names = "--simulate", paramLabel = "SPEC", description = SimulateOption.HELP)
+    String simulate;
+
+    @Option(names = "--unreliable", description = {"No loss repair (docs/PROTOCOL.md section 9): a lost, duplicated "
+            + "or reordered frame stops the transfer (detected, never silent). Both sides must use it."})
+    boolean unreliable;
+
+    /** The impairment --simulate asks for, or null. */
+    PacketFsImpairment.Settings impairment() {
+        return parse(simulate);
+    }
 
     static final String HELP = "Impair what this side receives, for drills and tests: "
             + "loss=P,reorder=P,duplicate=P,corrupt=P,delay=MS,seed=N (any subset; P in 0..1). "
             + "Example: loss=0.05,reorder=0.1,duplicate=0.01,corrupt=0.01,seed=7";
-
-    private SimulateOption() {
-    }
 
     /** The settings {@code spec} names (inbound), or null for null / empty. */
     static PacketFsImpairment.Settings parse(String spec) {
