@@ -61,8 +61,8 @@ final class PacketFsConstants {
     static final int RELIABLE_TRAILER_LENGTH = 8;
     static final int RELIABLE_SESSION_FROM_END = 8;
     static final int RELIABLE_CRC_FROM_END = 4;
-    /** STATUS body: session acknowledged (u32), next sequence (u32), window in frames (u32). */
-    static final int STATUS_BODY_LENGTH = 12;
+    /** STATUS body: session acknowledged (u32), next sequence (u32), window in frames (u32), received up to (u32). */
+    static final int STATUS_BODY_LENGTH = 16;
     /** NACK body: session (u32), range count (u16), then ranges of first sequence (u32) and count (u16). */
     static final int NACK_HEADER_LENGTH = 6;
     static final int NACK_RANGE_LENGTH = 6;

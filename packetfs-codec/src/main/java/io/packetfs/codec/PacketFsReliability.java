@@ -49,7 +49,8 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  *     +-- numbered (Sequence Number), flag R set         +-- CRC32C checked (bad: dropped, repaired as lost)
  *     +-- trailer: Session ID | CRC32C appended          +-- Session ID checked (another session: dropped)
  *     +-- kept until the peer's STATUS covers it         +-- duplicate / beyond the window: dropped
- *     +-- sent while inside the peer's window            +-- held until every earlier frame arrived
+ *     +-- sent while inside the peer's window and        +-- held until every earlier frame arrived
+ *         the in-flight limit
  *     +-- sent again on NACK, or on timeout              +-- trailer removed, flag R cleared, passed up in order
  *
  *  wire frame:  [ header 8 | units ... | Session ID u32 | CRC32C u32 ]    Frame Length counts all of it
@@ -57,11 +58,14 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  *
  * The receiving half asks for gaps with NACK units (after {@link PacketFsReliabilityConfig#reorderThreshold()}
  * later frames, or {@link PacketFsReliabilityConfig#nackDelayNanos()}), acknowledges with STATUS units that also
- * advertise its window; both travel in feedback frames (flags R and F) that this handler builds and consumes
- * itself, so the codec above never sees them. The sending half never has more frames in flight than the peer's
- * window; frames beyond it wait here, and the channel turns unwritable (a user-defined writability bit) above
- * {@link PacketFsReliabilityConfig#writeHighWaterFrames()} waiting frames, so an application that writes while
- * {@code channel.isWritable()} is slowed by a slow receiver instead of losing frames.
+ * advertise its window and the newest frame received; both travel in feedback frames (flags R and F) that this
+ * handler builds and consumes itself, so the codec above never sees them. The sending half sends a frame only
+ * inside the peer's window (what the peer can hold while a gap is open) and with fewer than
+ * {@link PacketFsReliabilityConfig#maxInFlightFrames()} frames after the newest the peer received (what waits in
+ * the path, so that a repair does not queue behind thousands of frames); frames beyond wait here, and the channel
+ * turns unwritable (a user-defined writability bit) above {@link PacketFsReliabilityConfig#writeHighWaterFrames()}
+ * waiting frames, so an application that writes while {@code channel.isWritable()} is slowed by a slow receiver
+ * instead of losing frames.
  * <p>
  * Every side picks a random Session ID for what it sends, and locks onto the first valid session it receives: frames
  * of other sessions (third parties, replays of old transfers), frames whose CRC32C fails and frames without flag R
@@ -113,11 +117,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private int sendTransmitted;
     private int flushedUpTo;
     private int peerWindow = INITIAL_PEER_WINDOW;
+    private int peerReceived;
     private long lastProgressNanos;
     private long rtoNanos;
     private final long[] sentAt;
     private final long[] lastTxAt;
     private final boolean[] resent;
+    /** For a frame sent again: sendTransmitted at that moment (frames from there on left after the repair). */
+    private final int[] resentBefore;
     private long srttNanos = -1;
     private long rttvarNanos;
     private boolean unwritable;
@@ -131,19 +138,27 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final long[] nackedAt;
     private final boolean[] nacked;
     private long repairRttNanos = -1;
+    private long repairRttVarNanos;
     private final int recvMask;
     private final int recvWindow;
-    private final int ackEvery;
+    private final int statusEvery;
+    private int statusReceivedUpTo;
     private boolean receiving;
     private int recvNext;
     private int recvHighest;
     private int deliveredSinceStatus;
+    /** Every gap below this sequence (and at or above recvNext) has been requested at least once. */
+    private int nackScanFrom;
+    /** No requested gap is due to be requested again before this time. */
+    private long renackDueNanos = Long.MAX_VALUE;
     private boolean statusDue;
     private long lastStatusNanos;
     private ByteBuf nackOut;
     private int nackLengthAt;
     private int nackRanges;
     private int nackFrames;
+    private int runFirst;
+    private int runCount;
 
     // ---- counters ----
     private long framesSent;
@@ -151,6 +166,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private long bytesRetransmitted;
     private long framesRetransmitted;
     private long retransmitTimeouts;
+    private long headRepairs;
     private long nacksSent;
     private long nacksReceived;
     private long statusSent;
@@ -185,6 +201,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.sentAt = new long[sendRing.length];
         this.lastTxAt = new long[sendRing.length];
         this.resent = new boolean[sendRing.length];
+        this.resentBefore = new int[sendRing.length];
         this.recvWindow = config.receiveWindowFrames();
         int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
         this.recvSlots = new ByteBuf[slots];
@@ -192,7 +209,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.nackedAt = new long[slots];
         this.nacked = new boolean[slots];
         this.recvMask = slots - 1;
-        this.ackEvery = Math.max(1, recvWindow / 4);
+        this.statusEvery = config.statusEveryFrames();
         this.rtoNanos = config.retransmitTimeoutNanos();
     }
 
@@ -314,7 +331,9 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     /** Sends waiting frames while the peer's window has room. */
     private void transmit(ChannelHandlerContext ctx) {
         long now = sendTransmitted != sendNext ? now() : 0;
-        while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow) {
+        int inFlight = config.maxInFlightFrames();
+        while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow
+                && sendTransmitted - peerReceived < inFlight) {
             int slot = sendTransmitted & sendMask;
             sentAt[slot] = now;
             lastTxAt[slot] = now;
@@ -339,6 +358,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     private void retransmit(ChannelHandlerContext ctx, int seq, long now) {
         resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
+        resentBefore[seq & sendMask] = sendTransmitted;
         lastTxAt[seq & sendMask] = now;
         ctx.write(sendRing[seq & sendMask].retainedDuplicate(), quiet);
         framesRetransmitted++;
@@ -415,12 +435,25 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
         int next = f.getInt(body + 4);
         long window = f.getUnsignedInt(body + 8);
-        if (next - sendAcked > 0 && next - sendTransmitted <= 0) {
-            int newest = (next - 1) & sendMask;
-            long now = now();
+        int receivedUpTo = f.getInt(body + 12);
+        if (next - sendTransmitted > 0 || receivedUpTo - next < 0 || receivedUpTo - sendTransmitted > 0) {
+            invalidDropped++; // acknowledges frames never sent, or received below delivered
+            return;
+        }
+        long now = 0;
+        if (receivedUpTo - peerReceived > 0) {
+            // the round trip is measured to the newest frame received: a gap before it does not delay the sample
+            int newest = (receivedUpTo - 1) & sendMask;
+            now = now();
             if (!resent[newest]) {
                 sampleRoundTrip(now - sentAt[newest]);
+                rtoNanos = currentRto();
             }
+            peerReceived = receivedUpTo;
+            lastProgressNanos = now;
+        }
+        if (next - sendAcked > 0) {
+            now = now == 0 ? now() : now;
             for (int s = sendAcked; s != next; s++) {
                 int slot = s & sendMask;
                 sendRing[slot].release();
@@ -435,9 +468,13 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 }
                 ackWaiters.clear();
             }
-        } else if (next - sendTransmitted > 0) {
-            invalidDropped++; // acknowledges frames never sent
-            return;
+        }
+        if (sendAcked != sendTransmitted && resent[sendAcked & sendMask]
+                && receivedUpTo - resentBefore[sendAcked & sendMask] >= config.reorderThreshold()) {
+            // the peer still misses the oldest frame although it received frames sent after its repair: the repair
+            // was lost. Every frame waits behind this one, so it goes again now rather than after a re-NACK
+            retransmit(ctx, sendAcked, now == 0 ? now() : now);
+            headRepairs++;
         }
         peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
         transmit(ctx);
@@ -469,7 +506,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         if (repairRttNanos < 0) {
             return config.retransmitTimeoutNanos();
         }
-        return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(), 2 * repairRttNanos));
+        return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(),
+                repairRttNanos + 4 * repairRttVarNanos));
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
@@ -594,11 +632,18 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
             nacked[slot] = false;
             recvHighest = seq + 1;
+            statusDue = true;
         } else if (nacked[slot] && recvSlots[slot] == null) {
             // a requested frame arrived: how long repairs take decides when to ask again
             nacked[slot] = false;
             long sample = lastHeardNanos - nackedAt[slot];
-            repairRttNanos = repairRttNanos < 0 ? sample : (7 * repairRttNanos + sample) / 8;
+            if (repairRttNanos < 0) {
+                repairRttNanos = sample;
+                repairRttVarNanos = sample / 2;
+            } else {
+                repairRttVarNanos = (3 * repairRttVarNanos + Math.abs(repairRttNanos - sample)) / 4;
+                repairRttNanos = (7 * repairRttNanos + sample) / 8;
+            }
         }
         if (ahead == 0) {
             deliver(ctx, frame);
@@ -610,6 +655,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
         recvSlots[slot] = compact(ctx, frame);
         framesReordered++;
+        if (recvHighest - statusReceivedUpTo >= statusEvery) {
+            sendStatus(ctx); // the sender counts frames in flight from the newest frame received
+            flush(ctx);
+        }
         return true;
     }
 
@@ -632,7 +681,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             ctx.fireChannelRead(next);
         }
         statusDue = true;
-        if (!closed && deliveredSinceStatus >= ackEvery) {
+        if (!closed && (deliveredSinceStatus >= statusEvery || recvHighest - statusReceivedUpTo >= statusEvery)) {
             sendStatus(ctx);
             flush(ctx);
         }
@@ -694,35 +743,68 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         ctx.fireChannelReadComplete();
     }
 
-    /** Sends NACK units for every gap that is due (see the class javadoc). */
+    /**
+     * Sends NACK units for every gap that is due (see the class javadoc). Called after every read batch, so it costs
+     * O(frames that arrived since) and not O(open gaps): gaps requested before are walked again only when the
+     * earliest of them is due ({@link #renackDueNanos}), and new gaps are walked from {@link #nackScanFrom}, stopping
+     * at the first that is not due (the ones after it are younger and fewer frames follow them).
+     */
     private void scanGaps(ChannelHandlerContext ctx, long now) {
         nackFrames = 0;
-        int runFirst = 0;
-        int runCount = 0;
-        for (int s = recvNext; s != recvHighest && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
+        runFirst = 0;
+        runCount = 0;
+        if (nackScanFrom - recvNext < 0) {
+            nackScanFrom = recvNext;
+        }
+        if (now - renackDueNanos >= 0) {
+            long interval = renackInterval();
+            long earliest = Long.MAX_VALUE;
+            for (int s = recvNext; s != nackScanFrom && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
+                int slot = s & recvMask;
+                if (recvSlots[slot] != null || !nacked[slot]) {
+                    continue;
+                }
+                if (now - nackedAt[slot] >= interval) {
+                    requestGap(ctx, s, now);
+                    earliest = Math.min(earliest, now + interval);
+                } else {
+                    earliest = Math.min(earliest, nackedAt[slot] + interval);
+                }
+            }
+            // a scan cut short by the frame limit leaves gaps unvisited: look again at the next batch
+            renackDueNanos = nackFrames < MAX_NACK_FRAMES_PER_SCAN ? earliest : now;
+        }
+        int s = nackScanFrom;
+        for (; s != recvHighest && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
             int slot = s & recvMask;
             if (recvSlots[slot] != null) {
                 continue;
             }
-            boolean due = nacked[slot] ? now - nackedAt[slot] >= renackInterval()
-                    : now - missingSince[slot] >= config.nackDelayNanos()
-                    || recvHighest - 1 - s >= config.reorderThreshold();
-            if (!due) {
-                continue;
+            if (now - missingSince[slot] < config.nackDelayNanos() && recvHighest - 1 - s < config.reorderThreshold()) {
+                break; // neither old enough nor passed by enough frames, and every later gap even less so
             }
-            nacked[slot] = true;
-            nackedAt[slot] = now;
-            if (runCount > 0 && runFirst + runCount == s && runCount < 0xFFFF) {
-                runCount++;
-            } else {
-                addNackRange(ctx, runFirst, runCount);
-                runFirst = s;
-                runCount = 1;
-            }
+            requestGap(ctx, s, now);
+            renackDueNanos = Math.min(renackDueNanos, now + renackInterval());
         }
+        nackScanFrom = s;
         addNackRange(ctx, runFirst, runCount);
+        runCount = 0;
         if (nackOut != null) {
             sendNack(ctx);
+        }
+    }
+
+    /** Adds {@code seq} to the NACK being built (extending the current range when it follows it). */
+    private void requestGap(ChannelHandlerContext ctx, int seq, long now) {
+        int slot = seq & recvMask;
+        nacked[slot] = true;
+        nackedAt[slot] = now;
+        if (runCount > 0 && runFirst + runCount == seq && runCount < 0xFFFF) {
+            runCount++;
+        } else {
+            addNackRange(ctx, runFirst, runCount);
+            runFirst = seq;
+            runCount = 1;
         }
     }
 
@@ -764,7 +846,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     private void writeStatusUnit(ByteBuf out) {
         out.writeByte(OPCODE_STATUS).writeShort(STATUS_BODY_LENGTH);
-        out.writeInt(peerSession).writeInt(recvNext).writeInt(recvWindow);
+        out.writeInt(peerSession).writeInt(recvNext).writeInt(recvWindow).writeInt(recvHighest);
+        statusReceivedUpTo = recvHighest;
         statusSent++;
         statusDue = false;
         deliveredSinceStatus = 0;
@@ -906,6 +989,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     /** Retransmission timeouts that expired (no progress; the oldest frames were resent). */
     public long retransmitTimeouts() {
         return retransmitTimeouts;
+    }
+
+    /**
+     * Oldest unacknowledged frames sent again because the peer, still missing one after its repair, reported frames
+     * sent after that repair (the repair was lost; see docs/PROTOCOL.md 9.3).
+     */
+    public long headRepairs() {
+        return headRepairs;
     }
 
     /** Binds the counters to the NACK, retransmit and drop meters (see {@link PacketFsReliabilityCounters}). */

@@ -16,6 +16,8 @@ public final class PacketFsReliabilityConfig {
 
     private final int receiveWindowFrames;
     private final int sendBufferFrames;
+    private final int maxInFlightFrames;
+    private final int statusEveryFrames;
     private final int writeHighWaterFrames;
     private final int writeLowWaterFrames;
     private final int reorderThreshold;
@@ -31,6 +33,8 @@ public final class PacketFsReliabilityConfig {
     private PacketFsReliabilityConfig(Builder b) {
         receiveWindowFrames = b.receiveWindowFrames;
         sendBufferFrames = b.sendBufferFrames;
+        maxInFlightFrames = b.maxInFlightFrames;
+        statusEveryFrames = b.statusEveryFrames;
         writeHighWaterFrames = b.writeHighWaterFrames;
         writeLowWaterFrames = b.writeLowWaterFrames;
         reorderThreshold = b.reorderThreshold;
@@ -54,6 +58,8 @@ public final class PacketFsReliabilityConfig {
         Builder b = new Builder();
         b.receiveWindowFrames = receiveWindowFrames;
         b.sendBufferFrames = sendBufferFrames;
+        b.maxInFlightFrames = maxInFlightFrames;
+        b.statusEveryFrames = statusEveryFrames;
         b.writeHighWaterFrames = writeHighWaterFrames;
         b.writeLowWaterFrames = writeLowWaterFrames;
         b.reorderThreshold = reorderThreshold;
@@ -76,6 +82,20 @@ public final class PacketFsReliabilityConfig {
     /** Frames this side keeps for retransmission (sent but unacknowledged, plus not yet sent), at most. */
     public int sendBufferFrames() {
         return sendBufferFrames;
+    }
+
+    /**
+     * Frames sent that the peer has not yet reported received (its STATUS names the highest frame it received), at
+     * most. The peer's window bounds what it must hold; this bounds what waits in the path, mostly in the peer's
+     * socket receive buffer, so that a repair does not queue behind thousands of frames (docs/PROTOCOL.md 9.2).
+     */
+    public int maxInFlightFrames() {
+        return maxInFlightFrames;
+    }
+
+    /** The receiver of data sends a STATUS every time this many more frames arrived, or were delivered. */
+    public int statusEveryFrames() {
+        return statusEveryFrames;
     }
 
     /** Frames waiting for the peer's window at which the channel becomes unwritable. */
@@ -139,15 +159,18 @@ public final class PacketFsReliabilityConfig {
 
     @Override
     public String toString() {
-        return "receive_window=" + receiveWindowFrames + " send_buffer=" + sendBufferFrames + " rto="
+        return "receive_window=" + receiveWindowFrames + " send_buffer=" + sendBufferFrames + " in_flight="
+                + maxInFlightFrames + " rto="
                 + TimeUnit.NANOSECONDS.toMicros(retransmitTimeoutNanos) + "us peer_timeout="
                 + TimeUnit.NANOSECONDS.toMillis(peerTimeoutNanos) + "ms";
     }
 
     /** Builds a {@link PacketFsReliabilityConfig}; {@link #build()} checks the values together. */
     public static final class Builder {
-        private int receiveWindowFrames = 2048;
-        private int sendBufferFrames = 4096;
+        private int receiveWindowFrames = 4096;
+        private int sendBufferFrames = 8192;
+        private int maxInFlightFrames = 1024;
+        private int statusEveryFrames = 64;
         private int writeHighWaterFrames = 512;
         private int writeLowWaterFrames = 128;
         private int reorderThreshold = 8;
@@ -156,7 +179,7 @@ public final class PacketFsReliabilityConfig {
         private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
         private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(5);
         private int retransmitBurst = 32;
-        private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(5);
+        private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(2);
         private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
         private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
 
@@ -172,6 +195,18 @@ public final class PacketFsReliabilityConfig {
         /** See {@link PacketFsReliabilityConfig#sendBufferFrames()}; a power of two, 2..65,536. */
         public Builder sendBufferFrames(int frames) {
             sendBufferFrames = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#maxInFlightFrames()}; 1 or more (the send buffer also bounds it). */
+        public Builder maxInFlightFrames(int frames) {
+            maxInFlightFrames = frames;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#statusEveryFrames()}; 1 or more. */
+        public Builder statusEveryFrames(int frames) {
+            statusEveryFrames = frames;
             return this;
         }
 
@@ -240,6 +275,10 @@ public final class PacketFsReliabilityConfig {
             if (sendBufferFrames < 2 || sendBufferFrames > 65536 || Integer.bitCount(sendBufferFrames) != 1) {
                 throw new IllegalArgumentException("sendBufferFrames " + sendBufferFrames
                         + " (expected a power of two, 2..65536)");
+            }
+            if (maxInFlightFrames < 1 || statusEveryFrames < 1) {
+                throw new IllegalArgumentException("maxInFlightFrames " + maxInFlightFrames + " and statusEveryFrames "
+                        + statusEveryFrames + " must be 1 or more");
             }
             if (writeLowWaterFrames < 0 || writeHighWaterFrames <= writeLowWaterFrames
                     || writeHighWaterFrames >= sendBufferFrames) {

@@ -473,6 +473,131 @@ class PacketFsReliabilityTest {
         assertEquals(0, kept.refCnt(), "the sender released what it kept for retransmission");
     }
 
+    /** Carries every frame {@code from} wrote to {@code to}, without impairment; returns how many. */
+    static int carryAll(EmbeddedChannel from, EmbeddedChannel to) {
+        List<ByteBuf> wire = new ArrayList<>();
+        drainOutbound(from, wire);
+        for (ByteBuf f : wire) {
+            to.writeInbound(Unpooled.copiedBuffer(f));
+            f.release();
+        }
+        return wire.size();
+    }
+
+    static int sequenceOf(ByteBuf f) {
+        return f.getInt(f.readerIndex() + 4);
+    }
+
+    @Test
+    void framesInFlightCountFromTheNewestFrameThePeerReceived() {
+        PacketFsReliabilityConfig config = PacketFsReliabilityConfig.builder().maxInFlightFrames(16)
+                .statusEveryFrames(4).build();
+        EmbeddedChannel a = peer(config, 0x0A);
+        EmbeddedChannel b = peer(config, 0x0B);
+        for (int i = 0; i < 100; i++) {
+            a.writeOneOutbound(frame(i, 20));
+        }
+        a.flushOutbound();
+        List<ByteBuf> wire = new ArrayList<>();
+        drainOutbound(a, wire);
+        assertThat(wire).hasSize(16); // 16 in flight, although the initial window would allow 32
+        // frame 0 is lost; 1..8 arrive and wait: Next Sequence stays 0, the newest received is 8
+        for (int i = 1; i <= 8; i++) {
+            b.writeInbound(Unpooled.copiedBuffer(wire.get(i)));
+        }
+        wire.forEach(ByteBuf::release);
+        assertNull(b.readInbound());
+        assertEquals(1, handler(b).nacksSent());
+        carryAll(b, a);
+        // the sender resends frame 0 and may now have frames up to 9 + 16 - 1 in flight, not 0 + 16 - 1
+        drainOutbound(a, wire = new ArrayList<>());
+        List<Integer> sequences = new ArrayList<>();
+        for (ByteBuf f : wire) {
+            sequences.add(sequenceOf(f));
+            f.release();
+        }
+        assertThat(sequences).containsExactlyInAnyOrder(0, 16, 17, 18, 19, 20, 21, 22, 23, 24);
+        assertEquals(1, handler(a).framesRetransmitted());
+    }
+
+    @Test
+    void aLostRepairOfTheOldestFrameIsResentOnceLaterFramesArrive() {
+        PacketFsReliabilityConfig config = PacketFsReliabilityConfig.builder().statusEveryFrames(8).build();
+        EmbeddedChannel a = peer(config, 0x0A);
+        EmbeddedChannel b = peer(config, 0x0B);
+        for (int i = 0; i < 30; i++) {
+            a.writeOneOutbound(frame(i, 20));
+        }
+        a.flushOutbound();
+        List<ByteBuf> wire = new ArrayList<>();
+        drainOutbound(a, wire);
+        for (int i = 1; i < wire.size(); i++) { // frame 0 lost
+            b.writeInbound(Unpooled.copiedBuffer(wire.get(i)));
+        }
+        wire.forEach(ByteBuf::release);
+        carryAll(b, a); // NACK for 0 (and STATUS units)
+        drainOutbound(a, wire = new ArrayList<>());
+        assertThat(wire).hasSize(1);
+        assertEquals(0, sequenceOf(wire.get(0)));
+        wire.forEach(ByteBuf::release); // the repair is lost too
+        // the clock does not move: no re-NACK and no timeout can help; frames sent after the repair arrive
+        for (int i = 30; i < 60; i++) {
+            a.writeOneOutbound(frame(i, 20));
+        }
+        a.flushOutbound();
+        assertEquals(30, carryAll(a, b));
+        assertEquals(0, handler(a).retransmitTimeouts());
+        carryAll(b, a); // STATUS: Next Sequence 0, received up to 60
+        assertEquals(1, handler(a).headRepairs());
+        assertEquals(2, handler(a).framesRetransmitted());
+        carryAll(a, b);
+        List<ByteBuf> got = new ArrayList<>();
+        drain(b, got);
+        checkAndRelease(got, 60, 20);
+    }
+
+    @Test
+    void moreGapsThanOneScanRequestsAreAllRepaired() {
+        // every other frame is lost the first time: up to 2,048 gaps are open at once, more than one scan asks for
+        PacketFsReliabilityConfig config = PacketFsReliabilityConfig.builder().receiveWindowFrames(4096)
+                .sendBufferFrames(8192).maxInFlightFrames(4096).build();
+        EmbeddedChannel a = peer(config, 0x0A);
+        EmbeddedChannel b = peer(config, 0x0B);
+        int count = 12_000;
+        boolean[] seen = new boolean[count];
+        List<ByteBuf> got = new ArrayList<>();
+        int written = 0;
+        int lost = 0;
+        for (int step = 0; step < 10_000 && (got.size() < count || handler(a).unacknowledged() > 0); step++) {
+            while (written < count && a.isWritable()) {
+                a.writeOneOutbound(frame(written++, 20));
+            }
+            a.flushOutbound();
+            List<ByteBuf> wire = new ArrayList<>();
+            drainOutbound(a, wire);
+            for (ByteBuf f : wire) {
+                int seq = sequenceOf(f);
+                if (seq % 2 == 0 && !seen[seq]) {
+                    lost++;
+                } else {
+                    b.writeInbound(Unpooled.copiedBuffer(f));
+                }
+                seen[seq] = true;
+                f.release();
+            }
+            drain(b, got);
+            carryAll(b, a);
+            a.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            b.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            a.runScheduledPendingTasks();
+            b.runScheduledPendingTasks();
+        }
+        checkAndRelease(got, count, 20);
+        assertEquals(count / 2, lost);
+        assertThat(handler(a).framesRetransmitted()).isBetween((long) lost, 2L * lost);
+        assertThat(handler(b).nacksSent()).isGreaterThan(8);
+    }
+
     static void drainOutbound(EmbeddedChannel ch, List<ByteBuf> into) {
         for (;;) {
             Object m = ch.readOutbound();
