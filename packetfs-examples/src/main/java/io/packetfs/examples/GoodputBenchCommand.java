@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,14 +70,19 @@ final class GoodputBenchCommand implements Callable<Integer> {
         try (PacketFsPool pool = PacketFsPool.synthetic(64L << 20, seed, PacketFsPoolGeometry.DEFAULT)) {
             PacketFsPoolIndex index = PacketFsPoolIndex.build(pool);
             writeInput(pool, input, (int) bytes);
-            System.out.printf("bench-goodput: %,d bytes of %s content, %d transfer(s) per loss rate after a warm-up "
-                    + "transfer, UDP loopback, %d cores, %s%n", bytes, content, repeat, Runtime.getRuntime().availableProcessors(),
+            System.out.printf("bench-goodput: %,d bytes of %s content, %d transfer(s) per loss rate after one warm-up "
+                    + "transfer per loss rate, UDP loopback, %d cores, %s%n", bytes, content, repeat,
+                    Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-            System.out.printf("%-8s %12s %10s %12s %14s %9s %10s %8s   %s%n", "loss", "goodput MB/s", "vs 0 loss",
-                    "wire MB/s", "retransmitted", "timeouts", "NACKs", "seconds", "all runs (s)");
-            // one untimed transfer first, so that the first row does not pay for a cold JVM
-            transfer(pool, index, input, output, 0, seed);
-            Files.deleteIfExists(output);
+            System.out.printf("%-8s %12s %10s %12s %14s %9s %10s %8s %7s   %s%n", "loss", "goodput MB/s", "vs 0 loss",
+                    "wire MB/s", "retransmitted", "timeouts", "NACKs", "seconds", "CPU s", "all runs (s)");
+            // one untimed transfer per loss rate first: the JIT compiles the repair paths (NACK, reordering,
+            // retransmission) only once they run, and on 2 cores its compiler threads would take a third of the
+            // CPU from the first timed transfers with loss, but not from the loss-free ones warmed up before
+            for (double loss : losses) {
+                transfer(pool, index, input, output, loss, seed - 1);
+                Files.deleteIfExists(output);
+            }
             double lossFree = Double.NaN;
             boolean ok = true;
             // rounds of one transfer per loss rate, interleaved, so that a machine that speeds up or slows down
@@ -111,11 +118,11 @@ final class GoodputBenchCommand implements Callable<Integer> {
                 for (TransferResult[] r : row) {
                     all.append(String.format("%.2f ", r[0].seconds));
                 }
-                System.out.printf("%-8s %12.1f %10s %12.1f %,14d %,9d %,10d %8.2f   %s%n",
+                System.out.printf("%-8s %12.1f %10s %12.1f %,14d %,9d %,10d %8.2f %7.2f   %s%n",
                         String.format("%.1f%%", loss * 100), goodput,
                         Double.isNaN(lossFree) ? "-" : String.format("%.2f", goodput / lossFree),
                         median[0].wireBytes / median[0].seconds / 1e6, median[0].retransmitted, median[0].timeouts,
-                        median[1].nacksSent, median[0].seconds, all.toString().trim());
+                        median[1].nacksSent, median[0].seconds, median[0].cpuSeconds, all.toString().trim());
             }
             return ok ? 0 : 1;
         } finally {
@@ -123,6 +130,16 @@ final class GoodputBenchCommand implements Callable<Integer> {
             Files.deleteIfExists(output);
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * CPU time of the whole process (both peers, the JIT, the GC), or a negative number where the JVM does not tell:
+     * beside the elapsed time it shows whether a transfer was short of CPU or waiting.
+     */
+    private static long processCpuNanos() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     private void writeInput(PacketFsPool pool, Path input, int bytes) throws Exception {
@@ -150,6 +167,7 @@ final class GoodputBenchCommand implements Callable<Integer> {
                 : PacketFsImpairment.Settings.builder().loss(loss).reorder(reorder).seed(lossSeed)
                 .direction(PacketFsImpairment.Direction.INBOUND).build();
         ExecutorService exec = Executors.newSingleThreadExecutor();
+        long cpuBefore = processCpuNanos();
         try {
             CompletableFuture<Channel> ready = new CompletableFuture<>();
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
@@ -157,7 +175,9 @@ final class GoodputBenchCommand implements Callable<Integer> {
             int port = ((InetSocketAddress) ready.get(30, TimeUnit.SECONDS).localAddress()).getPort();
             TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input, 30,
                     false, true, null);
-            return new TransferResult[] {tx, rx.get(300, TimeUnit.SECONDS)};
+            TransferResult[] both = {tx, rx.get(300, TimeUnit.SECONDS)};
+            tx.cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+            return both;
         } finally {
             exec.shutdownNow();
         }

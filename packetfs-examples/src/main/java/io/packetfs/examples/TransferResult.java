@@ -10,6 +10,8 @@ final class TransferResult {
     long frames;
     long refs;
     double seconds;
+    /** CPU seconds of the whole process during the transfer (set by bench-goodput only). */
+    double cpuSeconds;
     /** Loss repair and drops (reliable mode), or null. */
     String repair;
     long retransmitted;
