@@ -656,8 +656,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         recvSlots[slot] = compact(ctx, frame);
         framesReordered++;
         if (recvHighest - statusReceivedUpTo >= statusEvery) {
-            sendStatus(ctx); // the sender counts frames in flight from the newest frame received
-            flush(ctx);
+            sendStatus(ctx); // the sender counts frames in flight from the newest frame received (flushed with the batch)
         }
         return true;
     }
@@ -679,11 +678,16 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             framesDelivered++;
             deliveredSinceStatus++;
             ctx.fireChannelRead(next);
+            if (deliveredSinceStatus >= statusEvery && !closed) {
+                // a repaired gap can release thousands of held frames, tens of milliseconds of work above: the
+                // sender hears of the progress now, so that the socket buffer refills meanwhile
+                sendStatus(ctx);
+                flush(ctx);
+            }
         }
         statusDue = true;
         if (!closed && (deliveredSinceStatus >= statusEvery || recvHighest - statusReceivedUpTo >= statusEvery)) {
-            sendStatus(ctx);
-            flush(ctx);
+            sendStatus(ctx); // flushed when the read batch completes
         }
     }
 
@@ -731,7 +735,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
             at = body + bodyLength;
         }
-        flush(ctx);
+        // repairs and newly allowed frames are flushed once per read batch, in channelReadComplete
     }
 
     @Override

@@ -170,7 +170,7 @@ public final class PacketFsReliabilityConfig {
         private int receiveWindowFrames = 4096;
         private int sendBufferFrames = 8192;
         private int maxInFlightFrames = 1024;
-        private int statusEveryFrames = 64;
+        private int statusEveryFrames = 256;
         private int writeHighWaterFrames = 512;
         private int writeLowWaterFrames = 128;
         private int reorderThreshold = 8;
