@@ -501,10 +501,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 srttNanos + Math.max(config.tickNanos(), 4 * rttvarNanos)));
     }
 
-    /** How long a requested gap waits before it is requested again: twice the repair time seen, within bounds. */
+    /**
+     * How long a requested gap waits before it is requested again: the smoothed repair time + 4 deviations, within
+     * bounds; before any repair was measured, this side's own retransmission timeout (its round trip, when its own
+     * frames were acknowledged; the configured initial timeout otherwise).
+     */
     private long renackInterval() {
         if (repairRttNanos < 0) {
-            return config.retransmitTimeoutNanos();
+            return currentRto();
         }
         return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(),
                 repairRttNanos + 4 * repairRttVarNanos));

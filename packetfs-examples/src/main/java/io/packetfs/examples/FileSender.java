@@ -236,13 +236,16 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 channel.writeAndFlush(chunk, channel.voidPromise());
                 if (reliable) {
                     // one chunk per turn of the event loop: acknowledgements and repair requests are read between
-                    // chunks instead of after a long burst of encoding
+                    // chunks instead of after a long burst of encoding. Not execute(): the event loop runs queued
+                    // tasks for up to io.netty.eventLoop.maxTaskProcessingQuantumMs (1 s) before it reads again, so
+                    // a task that queues itself starves reads (a NACK waited 180 ms). A scheduled task is taken up
+                    // once per turn, after the reads.
                     if (!pumpScheduled) {
                         pumpScheduled = true;
-                        channel.eventLoop().execute(() -> {
+                        channel.eventLoop().schedule(() -> {
                             pumpScheduled = false;
                             pump();
-                        });
+                        }, 0, TimeUnit.NANOSECONDS);
                     }
                     break;
                 }
