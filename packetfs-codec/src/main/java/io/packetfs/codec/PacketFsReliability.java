@@ -125,8 +125,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final boolean[] resent;
     /** For a frame sent again: sendTransmitted at that moment (frames from there on left after the repair). */
     private final int[] resentBefore;
-    private long srttNanos = -1;
-    private long rttvarNanos;
+    /** First transmission to the STATUS that reports it received. */
+    private final Smoothed roundTrip = new Smoothed();
     private boolean unwritable;
     private boolean timedOut;
     private int feedbackSeqOut;
@@ -137,8 +137,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final long[] missingSince;
     private final long[] nackedAt;
     private final boolean[] nacked;
-    private long repairRttNanos = -1;
-    private long repairRttVarNanos;
+    /** NACK sent to the requested frame's arrival. */
+    private final Smoothed repairTime = new Smoothed();
     private final int recvMask;
     private final int recvWindow;
     private final int statusEvery;
@@ -446,7 +446,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             int newest = (receivedUpTo - 1) & sendMask;
             now = now();
             if (!resent[newest]) {
-                sampleRoundTrip(now - sentAt[newest]);
+                roundTrip.sample(now - sentAt[newest]);
                 rtoNanos = currentRto();
             }
             peerReceived = receivedUpTo;
@@ -481,24 +481,33 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         updateWritability();
     }
 
-    /** RFC 6298 smoothing of a round trip (first transmission to the STATUS that covers it). */
-    private void sampleRoundTrip(long sample) {
-        if (srttNanos < 0) {
-            srttNanos = sample;
-            rttvarNanos = sample / 2;
-        } else {
-            rttvarNanos = (3 * rttvarNanos + Math.abs(srttNanos - sample)) / 4;
-            srttNanos = (7 * srttNanos + sample) / 8;
+    /** A duration smoothed as RFC 6298 smooths a round trip: mean and mean deviation, in nanoseconds. */
+    private static final class Smoothed {
+        long mean = -1;
+        long deviation;
+
+        void sample(long sample) {
+            if (mean < 0) {
+                mean = sample;
+                deviation = sample / 2;
+            } else {
+                deviation = (3 * deviation + Math.abs(mean - sample)) / 4;
+                mean = (7 * mean + sample) / 8;
+            }
+        }
+
+        boolean measured() {
+            return mean >= 0;
         }
     }
 
     /** The retransmission timeout: smoothed round trip + 4 deviations, within the configured bounds. */
     private long currentRto() {
-        if (srttNanos < 0) {
+        if (!roundTrip.measured()) {
             return config.retransmitTimeoutNanos();
         }
         return Math.max(config.minRetransmitTimeoutNanos(), Math.min(config.maxRetransmitTimeoutNanos(),
-                srttNanos + Math.max(config.tickNanos(), 4 * rttvarNanos)));
+                roundTrip.mean + Math.max(config.tickNanos(), 4 * roundTrip.deviation)));
     }
 
     /**
@@ -507,11 +516,11 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
      * frames were acknowledged; the configured initial timeout otherwise).
      */
     private long renackInterval() {
-        if (repairRttNanos < 0) {
+        if (!repairTime.measured()) {
             return currentRto();
         }
         return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(),
-                repairRttNanos + 4 * repairRttVarNanos));
+                repairTime.mean + 4 * repairTime.deviation));
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
@@ -640,14 +649,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         } else if (nacked[slot] && recvSlots[slot] == null) {
             // a requested frame arrived: how long repairs take decides when to ask again
             nacked[slot] = false;
-            long sample = lastHeardNanos - nackedAt[slot];
-            if (repairRttNanos < 0) {
-                repairRttNanos = sample;
-                repairRttVarNanos = sample / 2;
-            } else {
-                repairRttVarNanos = (3 * repairRttVarNanos + Math.abs(repairRttNanos - sample)) / 4;
-                repairRttNanos = (7 * repairRttNanos + sample) / 8;
-            }
+            repairTime.sample(lastHeardNanos - nackedAt[slot]);
         }
         if (ahead == 0) {
             deliver(ctx, frame);
