@@ -48,7 +48,7 @@ final class GoodputBenchCommand implements Callable<Integer> {
 
     @Option(names = "--content", defaultValue = "random",
             description = "random (no byte in the pool: every frame carries literals, the most wire) or pool "
-                    + "(a sample drawn from the pool with 0.01 % edits, as the demo) (default ${DEFAULT-VALUE}).")
+                    + "(a sample drawn from the pool with 0.01 %% edits, as the demo) (default ${DEFAULT-VALUE}).")
     String content;
 
     @Option(names = "--repeat", defaultValue = "3", description = "Rounds of one transfer per loss rate, "
