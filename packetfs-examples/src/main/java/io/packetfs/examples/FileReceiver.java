@@ -53,6 +53,8 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private volatile long lastHeard;
     private io.netty.util.concurrent.ScheduledFuture<?> watchdog;
     private long strayFrames;
+    /** The file is verified and being synced and renamed on another thread; nothing may touch it meanwhile. */
+    private boolean finishing;
 
     FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress, int timeoutSeconds,
                  boolean reliable) {
@@ -97,7 +99,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (done.isDone()) {
+            if (done.isDone() || finishing) {
                 return;
             }
             lastHeard = System.nanoTime();
@@ -201,20 +203,14 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                             + FileSender.hex(digest) + ", sender " + FileSender.hex(end.sha256()));
                     return;
                 }
-                file.force(false);
-                file.close();
+                // syncing a large file takes hundreds of milliseconds: not on the event loop, which must go on
+                // acknowledging the sender's last frames meanwhile
+                finishing = true;
+                FileChannel verified = file;
                 file = null;
-                try {
-                    // createTempFile made it owner-only; the output gets the usual rw-r--r--
-                    Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString(
-                            "rw-r--r--"));
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system
-                }
-                Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
-                ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), PacketFsTransferUnits.CLOSE_OK, message));
-                complete(true, "wrote " + output + ": " + message);
+                CompletableFuture.runAsync(() -> syncAndRename(verified))
+                        .whenComplete((ignored, failure) -> ctx.executor().execute(() -> finished(failure, message)));
                 break;
             }
             case PacketFsControlUnit.CLOSE: {
@@ -243,10 +239,46 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Off the event loop: makes the verified file durable, then gives it its name. */
+    private void syncAndRename(FileChannel verified) {
+        try (verified) {
+            verified.force(false);
+            try {
+                // createTempFile made it owner-only; the output gets the usual rw-r--r--
+                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        "rw-r--r--"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        try {
+            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Back on the event loop after {@link #syncAndRename}: tells the sender, and ends. */
+    private void finished(Throwable failure, String message) {
+        finishing = false;
+        if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+            if (cause instanceof java.io.UncheckedIOException) {
+                cause = cause.getCause();
+            }
+            stop(PacketFsTransferUnits.CLOSE_IO, "cannot write " + output + ": " + cause.getMessage());
+            return;
+        }
+        ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), PacketFsTransferUnits.CLOSE_OK, message));
+        complete(true, "wrote " + output + ": " + message);
+    }
+
     /** Tells the sender why, and ends with an error. */
     private void stop(int code, String why) {
-        if (done.isDone()) {
-            return;
+        if (done.isDone() || finishing) {
+            return; // finishing: the file is verified; the sync and rename end the transfer either way
         }
         ctx.writeAndFlush(PacketFsTransferUnits.close(ctx.alloc(), code, why));
         abandon(why);

@@ -210,6 +210,25 @@ class FileTransferTest {
         }
     }
 
+    @Test
+    void aRenameThatFailsAfterVerificationStopsBothSidesAndLeavesNoPartialFile() throws Exception {
+        // the output name is taken by a directory that is not empty: the data arrives and verifies, then the
+        // rename (done off the event loop, after the sync) fails; both sides must say so, and nothing is left over
+        Path out = dir.resolve("taken");
+        Files.createDirectories(out.resolve("inside"));
+        byte[] data = new byte[200_000];
+        Transfers.read(pool, 4_321, data, 0, data.length);
+        TransferResult[] r = transfer(pool, pool, data, out);
+        assertThat(r[1].ok).isFalse();
+        assertThat(r[1].message).contains("cannot write " + out);
+        assertThat(r[0].ok).isFalse();
+        assertThat(r[0].message).contains("cannot write");
+        assertTrue(Files.isDirectory(out.resolve("inside")), "the directory in the way is untouched");
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
+        }
+    }
+
     private TransferResult[] transfer(PacketFsPool senderPool, PacketFsPool receiverPool, byte[] data)
             throws Exception {
         Path out = dir.resolve("out.bin");
