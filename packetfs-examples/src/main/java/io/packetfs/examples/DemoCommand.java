@@ -1,23 +1,16 @@
 package io.packetfs.examples;
 
-import io.netty.channel.Channel;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.transport.PacketFsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * {@code ./packetfs demo}: the main job in one process with no root: a generated pool, a sample file drawn mostly
@@ -78,25 +71,16 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf("demo: sample file of %,d bytes: slices of the pool at unaligned offsets, "
                     + "%.2f%% of bytes edited or inserted%n", sample.length, editRate * 100);
 
-            ExecutorService pool2 = Executors.newSingleThreadExecutor();
-            try {
-                CompletableFuture<Channel> ready = new CompletableFuture<>();
-                Future<TransferResult> rx = pool2.submit(() -> RecvCommand.receive(pool,
-                        PacketFsEndpoint.udp("127.0.0.1", 0), output, false, 10, true, ready));
-                Channel listening = ready.get();
-                int port = ((InetSocketAddress) listening.localAddress()).getPort();
-                TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input,
-                        10, !noProgress, true);
-                TransferResult r = rx.get();
-                System.out.println(tx.summary("send"));
-                System.out.println(r.summary("recv"));
-                boolean identical = r.ok && Files.mismatch(input, output) == -1;
-                System.out.println(identical ? "demo OK: the received file is byte-identical to the sample"
-                        : "demo FAILED: " + (r.ok ? "the files differ" : r.message));
-                return identical && tx.ok ? 0 : 1;
-            } finally {
-                pool2.shutdownNow();
-            }
+            TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, output, 10, true, !noProgress,
+                    null, null);
+            TransferResult tx = both[0];
+            TransferResult r = both[1];
+            System.out.println(tx.summary("send"));
+            System.out.println(r.summary("recv"));
+            boolean identical = r.ok && Files.mismatch(input, output) == -1;
+            System.out.println(identical ? "demo OK: the received file is byte-identical to the sample"
+                    : "demo FAILED: " + (r.ok ? "the files differ" : r.message));
+            return identical && tx.ok ? 0 : 1;
         } finally {
             Files.deleteIfExists(input);
             Files.deleteIfExists(output);

@@ -1,10 +1,8 @@
 package io.packetfs.examples;
 
-import io.netty.channel.Channel;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,18 +10,12 @@ import picocli.CommandLine.Option;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./packetfs bench-goodput}: goodput of whole file transfers (send and recv in this process, UDP loopback,
@@ -166,20 +158,9 @@ final class GoodputBenchCommand implements Callable<Integer> {
         PacketFsImpairment.Settings impair = loss == 0 && reorder == 0 ? null
                 : PacketFsImpairment.Settings.builder().loss(loss).reorder(reorder).seed(lossSeed)
                 .direction(PacketFsImpairment.Direction.INBOUND).build();
-        ExecutorService exec = Executors.newSingleThreadExecutor();
         long cpuBefore = processCpuNanos();
-        try {
-            CompletableFuture<Channel> ready = new CompletableFuture<>();
-            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), output, false, 30, true, impair, ready));
-            int port = ((InetSocketAddress) ready.get(30, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input, 30,
-                    false, true, null);
-            TransferResult[] both = {tx, rx.get(300, TimeUnit.SECONDS)};
-            tx.cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
-            return both;
-        } finally {
-            exec.shutdownNow();
-        }
+        TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, output, 30, true, false, null, impair);
+        both[0].cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+        return both;
     }
 }

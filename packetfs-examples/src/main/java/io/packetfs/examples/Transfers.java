@@ -12,11 +12,18 @@ import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
 import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsReliabilityConfig;
+import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /** The pipelines of a file transfer, and pool opening, shared by send, recv and demo. */
 final class Transfers {
@@ -156,6 +163,30 @@ final class Transfers {
             return Math.multiplyExact(v, unit);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("'" + text + "' is not a size (examples: 4096, 512K, 64M, 2G)");
+        }
+    }
+
+    /**
+     * Sends {@code input} to a receiver started in this JVM on a free UDP loopback port, writing {@code output}, and
+     * returns {sender's result, receiver's result}: the demo, bench-goodput and the transfer tests all run this.
+     * Either side may be impaired ({@code null}: not); only the sender shows progress, when asked.
+     */
+    static TransferResult[] overLoopback(PacketFsPool senderPool, PacketFsPoolIndex senderIndex,
+                                         PacketFsPool receiverPool, Path input, Path output, int timeoutSeconds,
+                                         boolean reliable, boolean progress, PacketFsImpairment.Settings senderSide,
+                                         PacketFsImpairment.Settings receiverSide) throws Exception {
+        ExecutorService exec = Executors.newSingleThreadExecutor();
+        try {
+            CompletableFuture<Channel> ready = new CompletableFuture<>();
+            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(receiverPool,
+                    PacketFsEndpoint.udp("127.0.0.1", 0), output, false, timeoutSeconds, reliable, receiverSide, ready));
+            int port = ((InetSocketAddress) ready.get(30, TimeUnit.SECONDS).localAddress()).getPort();
+            TransferResult tx = SendCommand.send(senderPool, senderIndex, PacketFsEndpoint.udp("127.0.0.1", port),
+                    input, timeoutSeconds, progress, reliable, senderSide);
+            // the sender is done: the receiver ends within its own timeout (plus its 2 s linger)
+            return new TransferResult[] {tx, rx.get(timeoutSeconds + 60L, TimeUnit.SECONDS)};
+        } finally {
+            exec.shutdownNow();
         }
     }
 }

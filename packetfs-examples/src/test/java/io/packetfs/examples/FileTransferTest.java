@@ -244,17 +244,6 @@ class FileTransferTest {
         Path input = dir.resolve("in.bin");
         Files.write(input, data);
         PacketFsPoolIndex senderIndex = senderPool == pool ? index : PacketFsPoolIndex.build(senderPool);
-        ExecutorService exec = Executors.newSingleThreadExecutor();
-        try {
-            CompletableFuture<Channel> ready = new CompletableFuture<>();
-            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(receiverPool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 10, true, ready));
-            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(senderPool, senderIndex, PacketFsEndpoint.udp("127.0.0.1", port),
-                    input, 10, false, true);
-            return new TransferResult[] {tx, rx.get(30, TimeUnit.SECONDS)};
-        } finally {
-            exec.shutdownNow();
-        }
+        return Transfers.overLoopback(senderPool, senderIndex, receiverPool, input, out, 10, true, false, null, null);
     }
 }

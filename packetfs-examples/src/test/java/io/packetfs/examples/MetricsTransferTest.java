@@ -1,10 +1,8 @@
 package io.packetfs.examples;
 
-import io.netty.channel.Channel;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.transport.PacketFsEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,11 +20,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -114,20 +107,9 @@ class MetricsTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        ExecutorService exec = Executors.newSingleThreadExecutor();
-        try {
-            CompletableFuture<Channel> ready = new CompletableFuture<>();
-            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 10, true, ready));
-            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input, 10,
-                    false, true);
-            TransferResult r = rx.get(30, TimeUnit.SECONDS);
-            assertThat(Files.mismatch(input, out)).isEqualTo(-1);
-            return new TransferResult[] {tx, r};
-        } finally {
-            exec.shutdownNow();
-        }
+        TransferResult[] r = Transfers.overLoopback(pool, index, pool, input, out, 10, true, false, null, null);
+        assertThat(Files.mismatch(input, out)).isEqualTo(-1);
+        return r;
     }
 
     /** Sample lines of a scrape: {@code name{labels}} to value. */

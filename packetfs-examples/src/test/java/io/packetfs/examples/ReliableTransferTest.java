@@ -93,18 +93,7 @@ class ReliableTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        ExecutorService exec = Executors.newSingleThreadExecutor();
-        try {
-            CompletableFuture<Channel> ready = new CompletableFuture<>();
-            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 20, true, receiverSide, ready));
-            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input, 20,
-                    false, true, senderSide);
-            return new TransferResult[] {tx, rx.get(60, TimeUnit.SECONDS)};
-        } finally {
-            exec.shutdownNow();
-        }
+        return Transfers.overLoopback(pool, index, pool, input, out, 20, true, false, senderSide, receiverSide);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -128,24 +117,15 @@ class ReliableTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        ExecutorService exec = Executors.newSingleThreadExecutor();
-        try {
-            CompletableFuture<Channel> ready = new CompletableFuture<>();
-            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
-                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, 5, false,
-                    SimulateOption.parse("loss=0.05,seed=3"), ready));
-            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input, 5,
-                    false, false, null);
-            TransferResult r = rx.get(60, TimeUnit.SECONDS);
-            assertFalse(r.ok);
-            assertFalse(tx.ok);
-            assertThat(r.message).containsAnyOf("MISSING_WINDOW", "WINDOW_OVERFLOW", "CRC_MISMATCH", "lost");
-            assertFalse(Files.exists(out));
-            assertThat(partFiles()).isEmpty();
-        } finally {
-            exec.shutdownNow();
-        }
+        TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, out, 5, false, false, null,
+                SimulateOption.parse("loss=0.05,seed=3"));
+        TransferResult tx = both[0];
+        TransferResult r = both[1];
+        assertFalse(r.ok);
+        assertFalse(tx.ok);
+        assertThat(r.message).containsAnyOf("MISSING_WINDOW", "WINDOW_OVERFLOW", "CRC_MISMATCH", "lost");
+        assertFalse(Files.exists(out));
+        assertThat(partFiles()).isEmpty();
     }
 
     @Test
