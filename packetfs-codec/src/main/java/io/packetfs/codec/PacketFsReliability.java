@@ -126,7 +126,30 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     /** For a frame sent again: sendTransmitted at that moment (frames from there on left after the repair). */
     private final int[] resentBefore;
     /** First transmission to the STATUS that reports it received. */
-    private final Smoothed roundTrip = new Smoothed();
+    private final PacketFsRttEstimator roundTrip = new PacketFsRttEstimator();
+    /** Wire bytes of first transmissions once each frame had left (frames in flight are a difference of two). */
+    private final long[] bytesAfter;
+    /** Whether a frame's repair counts in {@link #repairBytesInFlight}. */
+    private final boolean[] repairInFlight;
+    /** Whether a frame was reported lost since its first transmission (counted once). */
+    private final boolean[] lost;
+    /** Whether a frame waits in the repair queue. */
+    private final boolean[] repairQueued;
+    /** Frames to send again, ahead of new frames, paced like them (a deque: the oldest frame's repair goes first). */
+    private final int[] repairQueue;
+    private int repairHead;
+    private int repairTail;
+    /** {@link #bytesSent} when the frame just below {@link #peerReceived} had left. */
+    private long bytesAtPeerReceived;
+    /** Bytes of repairs sent and not yet acknowledged (the frames before peerReceived that the peer lacks). */
+    private long repairBytesInFlight;
+    private final PacketFsCongestionControl congestion;
+    private final PacketFsPacer pacer;
+    private final long maxRate;
+    private final Runnable pacerTask = this::onPacerWakeup;
+    private ScheduledFuture<?> pacerWakeup;
+    /** The congestion window stopped a frame since the previous STATUS. */
+    private boolean cwndLimited;
     private boolean unwritable;
     private boolean timedOut;
     private int feedbackSeqOut;
@@ -138,7 +161,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final long[] nackedAt;
     private final boolean[] nacked;
     /** NACK sent to the requested frame's arrival. */
-    private final Smoothed repairTime = new Smoothed();
+    private final PacketFsRttEstimator repairTime = new PacketFsRttEstimator();
     private final int recvMask;
     private final int recvWindow;
     private final int statusEvery;
@@ -167,6 +190,9 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private long framesRetransmitted;
     private long retransmitTimeouts;
     private long headRepairs;
+    private long framesLost;
+    private long pacerWaits;
+    private long cwndWaits;
     private long nacksSent;
     private long nacksReceived;
     private long statusSent;
@@ -202,6 +228,16 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.lastTxAt = new long[sendRing.length];
         this.resent = new boolean[sendRing.length];
         this.resentBefore = new int[sendRing.length];
+        this.bytesAfter = new long[sendRing.length];
+        this.repairInFlight = new boolean[sendRing.length];
+        this.lost = new boolean[sendRing.length];
+        this.repairQueued = new boolean[sendRing.length];
+        this.repairQueue = new int[sendRing.length];
+        int wireFrame = Math.min(MAX_FRAME_LENGTH, codecConfig.maxFrameLength() + RELIABLE_TRAILER_LENGTH);
+        this.congestion = config.congestionControl().newController(wireFrame);
+        this.pacer = new PacketFsPacer(config.pacingBurstNanos(), 2 * wireFrame);
+        this.maxRate = config.maxRateBytesPerSecond();
+        updatePacingRate();
         this.recvWindow = config.receiveWindowFrames();
         int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
         this.recvSlots = new ByteBuf[slots];
@@ -253,6 +289,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         closed = true;
         if (timer != null) {
             timer.cancel(false);
+        }
+        if (pacerWakeup != null) {
+            pacerWakeup.cancel(false);
+            pacerWakeup = null;
         }
         for (int i = 0; i < sendRing.length; i++) {
             if (sendRing[i] != null) {
@@ -328,20 +368,97 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         updateWritability();
     }
 
-    /** Sends waiting frames while the peer's window has room. */
+    /**
+     * Sends queued repairs, then waiting frames, while the pacer lets them out; new frames also only while the
+     * peer's window, the in-flight limit and the congestion window have room (docs/PROTOCOL.md 9.5). When the pacer
+     * holds a frame back, its timer comes back for it.
+     */
     private void transmit(ChannelHandlerContext ctx) {
-        long now = sendTransmitted != sendNext ? now() : 0;
+        if (closed || (repairHead == repairTail && sendTransmitted == sendNext)) {
+            return;
+        }
+        long now = now();
         int inFlight = config.maxInFlightFrames();
-        while (sendTransmitted != sendNext && sendTransmitted - sendAcked < peerWindow
-                && sendTransmitted - peerReceived < inFlight) {
+        for (;;) {
+            long wait = pacer.delayNanos(now);
+            if (wait > 0) {
+                pacerWaits++;
+                schedulePacer(wait);
+                return;
+            }
+            if (repairHead != repairTail) {
+                int seq = repairQueue[repairHead++ & sendMask];
+                repairQueued[seq & sendMask] = false;
+                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0) {
+                    retransmit(ctx, seq, now);
+                }
+                continue;
+            }
+            if (sendTransmitted == sendNext || sendTransmitted - sendAcked >= peerWindow
+                    || sendTransmitted - peerReceived >= inFlight) {
+                return;
+            }
+            if (bytesInFlight() >= congestion.congestionWindow()) {
+                cwndLimited = true;
+                cwndWaits++;
+                return; // a STATUS that reports frames received, or a timeout, opens it again
+            }
             int slot = sendTransmitted & sendMask;
+            int bytes = sendRing[slot].readableBytes();
             sentAt[slot] = now;
             lastTxAt[slot] = now;
             resent[slot] = false;
+            lost[slot] = false;
+            repairInFlight[slot] = false;
             ctx.write(sendRing[slot].retainedDuplicate(), quiet);
             sendTransmitted++;
             framesSent++;
-            bytesSent += sendRing[slot].readableBytes();
+            bytesSent += bytes;
+            bytesAfter[slot] = bytesSent;
+            pacer.onSend(now, bytes);
+        }
+    }
+
+    /** Wire bytes sent and not known to be received: beyond the newest frame the peer reported, plus repairs. */
+    private long bytesInFlight() {
+        return bytesSent - bytesAtPeerReceived + repairBytesInFlight;
+    }
+
+    private void schedulePacer(long delayNanos) {
+        if (pacerWakeup == null) {
+            pacerWakeup = ctx.executor().schedule(pacerTask, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onPacerWakeup() {
+        pacerWakeup = null;
+        if (closed) {
+            return;
+        }
+        transmit(ctx);
+        flush(ctx);
+        updateWritability();
+    }
+
+    private void updatePacingRate() {
+        long rate = congestion.pacingRate(roundTrip.smoothed());
+        pacer.rate(maxRate > 0 && (rate == 0 || rate > maxRate) ? maxRate : rate);
+    }
+
+    /** Queues {@code seq} for a repair (once; {@code first}: ahead of every other repair). */
+    private void queueRepair(int seq, boolean first) {
+        int slot = seq & sendMask;
+        if (repairQueued[slot]) {
+            return;
+        }
+        if (repairTail - repairHead >= repairQueue.length) {
+            return; // cannot happen (a frame is queued at most once), but never overwrite the queue
+        }
+        repairQueued[slot] = true;
+        if (first) {
+            repairQueue[--repairHead & sendMask] = seq;
+        } else {
+            repairQueue[repairTail++ & sendMask] = seq;
         }
     }
 
@@ -357,12 +474,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void retransmit(ChannelHandlerContext ctx, int seq, long now) {
-        resent[seq & sendMask] = true; // Karn: no round-trip sample from a frame sent twice
-        resentBefore[seq & sendMask] = sendTransmitted;
-        lastTxAt[seq & sendMask] = now;
-        ctx.write(sendRing[seq & sendMask].retainedDuplicate(), quiet);
+        int slot = seq & sendMask;
+        int bytes = sendRing[slot].readableBytes();
+        resent[slot] = true; // Karn: no round-trip sample from a frame sent twice
+        resentBefore[slot] = sendTransmitted;
+        lastTxAt[slot] = now;
+        if (!repairInFlight[slot]) {
+            repairInFlight[slot] = true;
+            repairBytesInFlight += bytes;
+        }
+        ctx.write(sendRing[slot].retainedDuplicate(), quiet);
         framesRetransmitted++;
-        bytesRetransmitted += sendRing[seq & sendMask].readableBytes();
+        bytesRetransmitted += bytes;
+        pacer.onSend(now, bytes);
     }
 
     private void updateWritability() {
@@ -445,17 +569,30 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             // the round trip is measured to the newest frame received: a gap before it does not delay the sample
             int newest = (receivedUpTo - 1) & sendMask;
             now = now();
+            long sample = -1;
             if (!resent[newest]) {
-                roundTrip.sample(now - sentAt[newest]);
+                sample = now - sentAt[newest];
+                roundTrip.sample(sample);
                 rtoNanos = currentRto();
             }
+            long inFlightBefore = bytesInFlight();
+            long acked = bytesAfter[newest] - bytesAtPeerReceived;
+            bytesAtPeerReceived = bytesAfter[newest];
             peerReceived = receivedUpTo;
             lastProgressNanos = now;
+            boolean limited = cwndLimited || 2 * inFlightBefore >= congestion.congestionWindow();
+            cwndLimited = false;
+            congestion.onAck(now, acked, sample, roundTrip.smoothed(), sentAt[newest], limited);
+            updatePacingRate();
         }
         if (next - sendAcked > 0) {
             now = now == 0 ? now() : now;
             for (int s = sendAcked; s != next; s++) {
                 int slot = s & sendMask;
+                if (repairInFlight[slot]) {
+                    repairInFlight[slot] = false;
+                    repairBytesInFlight -= sendRing[slot].readableBytes();
+                }
                 sendRing[slot].release();
                 sendRing[slot] = null;
             }
@@ -473,41 +610,20 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 && receivedUpTo - resentBefore[sendAcked & sendMask] >= config.reorderThreshold()) {
             // the peer still misses the oldest frame although it received frames sent after its repair: the repair
             // was lost. Every frame waits behind this one, so it goes again now rather than after a re-NACK
-            retransmit(ctx, sendAcked, now == 0 ? now() : now);
-            headRepairs++;
+            if (!repairQueued[sendAcked & sendMask]) {
+                queueRepair(sendAcked, true);
+                headRepairs++;
+            }
         }
         peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
         transmit(ctx);
         updateWritability();
     }
 
-    /** A duration smoothed as RFC 6298 smooths a round trip: mean and mean deviation, in nanoseconds. */
-    private static final class Smoothed {
-        long mean = -1;
-        long deviation;
-
-        void sample(long sample) {
-            if (mean < 0) {
-                mean = sample;
-                deviation = sample / 2;
-            } else {
-                deviation = (3 * deviation + Math.abs(mean - sample)) / 4;
-                mean = (7 * mean + sample) / 8;
-            }
-        }
-
-        boolean measured() {
-            return mean >= 0;
-        }
-    }
-
     /** The retransmission timeout: smoothed round trip + 4 deviations, within the configured bounds. */
     private long currentRto() {
-        if (!roundTrip.measured()) {
-            return config.retransmitTimeoutNanos();
-        }
-        return Math.max(config.minRetransmitTimeoutNanos(), Math.min(config.maxRetransmitTimeoutNanos(),
-                roundTrip.mean + Math.max(config.tickNanos(), 4 * roundTrip.deviation)));
+        return roundTrip.timeout(4, config.tickNanos(), config.minRetransmitTimeoutNanos(),
+                config.maxRetransmitTimeoutNanos(), config.retransmitTimeoutNanos());
     }
 
     /**
@@ -519,8 +635,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         if (!repairTime.measured()) {
             return currentRto();
         }
-        return Math.max(MIN_RENACK_NANOS, Math.min(config.maxRetransmitTimeoutNanos(),
-                repairTime.mean + 4 * repairTime.deviation));
+        return repairTime.timeout(4, 0, MIN_RENACK_NANOS, config.maxRetransmitTimeoutNanos(), 0);
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
@@ -548,9 +663,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 int seq = first + i;
                 // a NACK that comes within the guard of the frame's last repair was sent before that repair could
                 // arrive (several NACKs queue up while this side is busy): one repair is enough
-                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0
-                        && (!resent[seq & sendMask] || now - lastTxAt[seq & sendMask] >= NACK_GUARD_NANOS)) {
-                    retransmit(ctx, seq, now);
+                if (seq - sendAcked < 0 || seq - sendTransmitted >= 0) {
+                    continue;
+                }
+                int slot = seq & sendMask;
+                if (!lost[slot]) {
+                    // the first report of this frame's loss: a congestion signal (the controller counts the losses
+                    // of one round trip as one event)
+                    lost[slot] = true;
+                    framesLost++;
+                    congestion.onLoss(now, sentAt[slot]);
+                }
+                if (!resent[slot] || now - lastTxAt[slot] >= NACK_GUARD_NANOS) {
+                    queueRepair(seq, false);
                     budget--;
                 }
             }
@@ -741,7 +866,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
             at = body + bodyLength;
         }
-        // repairs and newly allowed frames are flushed once per read batch, in channelReadComplete
+        updatePacingRate();
+        transmit(ctx); // queued repairs and newly allowed frames, flushed once per read batch in channelReadComplete
     }
 
     @Override
@@ -901,8 +1027,11 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 // nobody asked: the tail may be lost, or the feedback; resend the oldest frames
                 int n = Math.min(config.retransmitBurst(), sendTransmitted - sendAcked);
                 for (int i = 0; i < n; i++) {
-                    retransmit(ctx, sendAcked + i, now);
+                    queueRepair(sendAcked + i, false);
                 }
+                congestion.onRetransmitTimeout(now);
+                updatePacingRate();
+                transmit(ctx);
                 retransmitTimeouts++;
                 rtoNanos = Math.min(rtoNanos * 2, config.maxRetransmitTimeoutNanos());
                 lastProgressNanos = now;
@@ -952,6 +1081,15 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     /** This side's Session ID (in the trailer of every frame it sends). */
     public int sessionId() {
         return sessionId;
+    }
+
+    /**
+     * Nanoseconds since the last valid frame from the peer (data or feedback: a STATUS keep-alive counts), by the
+     * event loop's clock; call on the event loop. A peer that only acknowledges (a receiver, while the sender
+     * sends) is alive as long as this stays small, although nothing reaches the handlers above.
+     */
+    public long silentNanos() {
+        return now() - lastHeardNanos;
     }
 
     /** The peer's Session ID this handler locked onto, or 0 before the first valid frame. */
@@ -1007,6 +1145,56 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
      */
     public long headRepairs() {
         return headRepairs;
+    }
+
+    /** Frames the peer reported lost (asked for again), each counted once however often it was asked for. */
+    public long framesLost() {
+        return framesLost;
+    }
+
+    /** Frames reported lost over frames sent for the first time (0 before any frame was sent). */
+    public double lossRate() {
+        return framesSent == 0 ? 0 : (double) framesLost / framesSent;
+    }
+
+    /** The congestion controller's window in wire bytes ({@code Long.MAX_VALUE}: none). */
+    public long congestionWindow() {
+        return congestion.congestionWindow();
+    }
+
+    /** The rate the pacer lets frames out at, wire bytes per second, the cap included (0: unpaced). */
+    public long pacingRate() {
+        return pacer.rate();
+    }
+
+    /** The smoothed round trip in nanoseconds (-1 before the first sample). */
+    public long smoothedRttNanos() {
+        return roundTrip.smoothed();
+    }
+
+    /** The smallest round trip sampled, in nanoseconds (-1 before the first sample). */
+    public long minRttNanos() {
+        return roundTrip.min();
+    }
+
+    /** Wire bytes sent and not yet known to be received (repairs included). */
+    public long bytesInFlightNow() {
+        return bytesInFlight();
+    }
+
+    /** The congestion controller of this session. */
+    public PacketFsCongestionControl congestionControl() {
+        return congestion;
+    }
+
+    /** Times the pacer held a frame back (and its timer sent it later). */
+    public long pacerWaits() {
+        return pacerWaits;
+    }
+
+    /** Times the congestion window held a new frame back. */
+    public long congestionWindowWaits() {
+        return cwndWaits;
     }
 
     /** Binds the counters to the NACK, retransmit and drop meters (see {@link PacketFsReliabilityCounters}). */

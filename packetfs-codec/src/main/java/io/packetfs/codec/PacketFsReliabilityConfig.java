@@ -29,6 +29,9 @@ public final class PacketFsReliabilityConfig {
     private final long statusIntervalNanos;
     private final long tickNanos;
     private final long peerTimeoutNanos;
+    private final PacketFsCongestionControl.Factory congestionControl;
+    private final long maxRateBytesPerSecond;
+    private final long pacingBurstNanos;
 
     private PacketFsReliabilityConfig(Builder b) {
         receiveWindowFrames = b.receiveWindowFrames;
@@ -46,6 +49,9 @@ public final class PacketFsReliabilityConfig {
         statusIntervalNanos = b.statusIntervalNanos;
         tickNanos = b.tickNanos;
         peerTimeoutNanos = b.peerTimeoutNanos;
+        congestionControl = b.congestionControl;
+        maxRateBytesPerSecond = b.maxRateBytesPerSecond;
+        pacingBurstNanos = b.pacingBurstNanos;
     }
 
     /** A builder with the defaults. */
@@ -71,6 +77,9 @@ public final class PacketFsReliabilityConfig {
         b.statusIntervalNanos = statusIntervalNanos;
         b.tickNanos = tickNanos;
         b.peerTimeoutNanos = peerTimeoutNanos;
+        b.congestionControl = congestionControl;
+        b.maxRateBytesPerSecond = maxRateBytesPerSecond;
+        b.pacingBurstNanos = pacingBurstNanos;
         return b;
     }
 
@@ -157,12 +166,38 @@ public final class PacketFsReliabilityConfig {
         return peerTimeoutNanos;
     }
 
+    /**
+     * Makes the congestion controller of each session (docs/PROTOCOL.md 9.5); {@link PacketFsCubic} by default,
+     * {@link PacketFsCongestionControl#unlimited()} for none.
+     */
+    public PacketFsCongestionControl.Factory congestionControl() {
+        return congestionControl;
+    }
+
+    /**
+     * The sender never sends faster than this many wire bytes per second, repairs included, whatever the congestion
+     * controller allows (as rsync's {@code --bwlimit}); 0: no cap.
+     */
+    public long maxRateBytesPerSecond() {
+        return maxRateBytesPerSecond;
+    }
+
+    /**
+     * At most this much time's worth of frames at the pacing rate leaves at once (at least two frames): the event
+     * loop's timer wakes the pacer this often, not once per frame, and a bottleneck's queue absorbs the burst.
+     */
+    public long pacingBurstNanos() {
+        return pacingBurstNanos;
+    }
+
     @Override
     public String toString() {
         return "receive_window=" + receiveWindowFrames + " send_buffer=" + sendBufferFrames + " in_flight="
                 + maxInFlightFrames + " rto="
                 + TimeUnit.NANOSECONDS.toMicros(retransmitTimeoutNanos) + "us peer_timeout="
-                + TimeUnit.NANOSECONDS.toMillis(peerTimeoutNanos) + "ms";
+                + TimeUnit.NANOSECONDS.toMillis(peerTimeoutNanos) + "ms congestion_control=" + congestionControl
+                + " max_rate=" + maxRateBytesPerSecond + "B/s pacing_burst="
+                + TimeUnit.NANOSECONDS.toMicros(pacingBurstNanos) + "us";
     }
 
     /** Builds a {@link PacketFsReliabilityConfig}; {@link #build()} checks the values together. */
@@ -182,6 +217,9 @@ public final class PacketFsReliabilityConfig {
         private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(2);
         private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
         private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);
+        private PacketFsCongestionControl.Factory congestionControl = PacketFsCubic.factory();
+        private long maxRateBytesPerSecond;
+        private long pacingBurstNanos = TimeUnit.MICROSECONDS.toNanos(250);
 
         private Builder() {
         }
@@ -266,6 +304,24 @@ public final class PacketFsReliabilityConfig {
             return this;
         }
 
+        /** See {@link PacketFsReliabilityConfig#congestionControl()}. */
+        public Builder congestionControl(PacketFsCongestionControl.Factory factory) {
+            congestionControl = java.util.Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#maxRateBytesPerSecond()}; 0 removes the cap. */
+        public Builder maxRate(long bytesPerSecond) {
+            maxRateBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /** See {@link PacketFsReliabilityConfig#pacingBurstNanos()}. */
+        public Builder pacingBurst(long time, TimeUnit unit) {
+            pacingBurstNanos = unit.toNanos(time);
+            return this;
+        }
+
         /** Checks the values together and builds the settings. */
         public PacketFsReliabilityConfig build() {
             if (receiveWindowFrames < 1 || receiveWindowFrames > 32768) {
@@ -295,6 +351,10 @@ public final class PacketFsReliabilityConfig {
                     || statusIntervalNanos <= 0 || tickNanos <= 0 || peerTimeoutNanos < 0) {
                 throw new IllegalArgumentException("times must be positive (nack delay and peer timeout may be 0), "
                         + "and the maximum retransmission timeout at least the initial one");
+            }
+            if (maxRateBytesPerSecond < 0 || pacingBurstNanos < 0) {
+                throw new IllegalArgumentException("maxRate " + maxRateBytesPerSecond + " B/s and pacing burst "
+                        + pacingBurstNanos + " ns must not be negative");
             }
             return new PacketFsReliabilityConfig(this);
         }

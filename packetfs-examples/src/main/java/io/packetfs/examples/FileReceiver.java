@@ -7,6 +7,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.PacketFsTransferUnits;
 import me.tongfei.progressbar.ProgressBar;
@@ -84,11 +85,22 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private void watchSilence() {
         if (watchdog == null) {
             watchdog = ctx.executor().scheduleAtFixedRate(() -> {
-                if (!done.isDone() && System.nanoTime() - lastHeard > timeoutNanos) {
+                if (!done.isDone() && silentNanos() > timeoutNanos) {
                     senderSilent();
                 }
             }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * How long the sender has said nothing: in reliable mode its frames count when they reach the reliability
+     * handler, not only when data reaches this one (a sender repairing a gap, or paced down at a bottleneck,
+     * may deliver nothing new here for a while and still be there).
+     */
+    private long silentNanos() {
+        long silent = System.nanoTime() - lastHeard;
+        PacketFsReliability reliability = reliable ? Transfers.reliabilityOf(ctx.channel()) : null;
+        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
     }
 
     private void senderSilent() {

@@ -10,6 +10,7 @@ import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsSyncInserter;
 import io.packetfs.codec.PacketFsTierEncoder;
 import io.packetfs.codec.PacketFsTransferUnits;
@@ -100,6 +101,17 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         return timeoutSeconds;
     }
 
+    /**
+     * How long the receiver has said nothing. In reliable mode the receiver's STATUS and NACK frames are the answer
+     * during a transfer: they stop in the reliability handler and never reach this one, so its view counts too (a
+     * transfer longer than the timeout used to fail here, with the receiver alive and acknowledging).
+     */
+    private long silentNanos() {
+        long silent = System.nanoTime() - lastHeard;
+        PacketFsReliability reliability = reliable ? Transfers.reliabilityOf(channel) : null;
+        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
+    }
+
     private void receiverSilent() {
         fail(state == State.HANDSHAKE
                 ? "no receiver answered within " + timeoutSeconds + " s: is 'packetfs recv' running on the same "
@@ -127,8 +139,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         if (state == State.DONE) {
             return;
         }
-        long now = System.nanoTime();
-        if (now - lastHeard > timeoutNanos) {
+        if (silentNanos() > timeoutNanos) {
             receiverSilent();
             return;
         }
