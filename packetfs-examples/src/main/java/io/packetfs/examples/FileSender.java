@@ -63,6 +63,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private ProgressBar bar;
     private long strayFrames;
     private boolean pumpScheduled;
+    private long maxRate;
 
     FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress,
                boolean reliable) {
@@ -95,6 +96,15 @@ final class FileSender extends ChannelInboundHandlerAdapter {
 
     boolean reliable() {
         return reliable;
+    }
+
+    /** Caps the sending rate at {@code bytesPerSecond} wire bytes per second (0: no cap); before the pipeline is built. */
+    void maxRate(long bytesPerSecond) {
+        this.maxRate = bytesPerSecond;
+    }
+
+    long maxRate() {
+        return maxRate;
     }
 
     int timeoutSeconds() {

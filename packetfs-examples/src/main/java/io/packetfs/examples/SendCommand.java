@@ -24,6 +24,14 @@ import java.util.concurrent.TimeUnit;
                 "Prints a summary; exits non-zero with the reason if the receiver does not verify the file."})
 final class SendCommand implements Callable<Integer> {
 
+    /** Parses --rate: bytes per second (k, M, G decimal) or bits per second (kbit, mbit, gbit). */
+    static final class RateConverter implements picocli.CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return Transfers.parseRate(value);
+        }
+    }
+
     @Option(names = "--pool", required = true, paramLabel = "FILE", description = "The pool both sides hold.")
     Path poolFile;
 
@@ -39,6 +47,12 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "10",
             description = "Seconds without an answer from the receiver before giving up (default ${DEFAULT-VALUE}).")
     int timeout;
+
+    @Option(names = "--rate", paramLabel = "RATE", converter = RateConverter.class,
+            description = {"Never send faster than RATE, repairs included (as rsync's --bwlimit): bytes per second "
+                    + "with an optional k, M or G (decimal), or bits per second as kbit, mbit, gbit "
+                    + "(100mbit = 12.5M). Congestion control still slows down below it. Default: no cap."})
+    long rate;
 
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
@@ -61,8 +75,11 @@ final class SendCommand implements Callable<Integer> {
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             PacketFsPoolIndex index = Transfers.index(pool, poolFile);
+            if (rate > 0 && delivery.unreliable) {
+                throw new IllegalArgumentException("--rate paces reliable delivery; it does not work with --unreliable");
+            }
             TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !delivery.unreliable,
-                    delivery.impairment());
+                    delivery.impairment(), rate);
             System.out.println(r.summary("send"));
             return r.ok ? 0 : 1;
         }
@@ -77,10 +94,18 @@ final class SendCommand implements Callable<Integer> {
     static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
                                int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair)
             throws Exception {
+        return send(pool, index, endpoint, input, timeout, progress, reliable, impair, 0);
+    }
+
+    /** As above, never faster than {@code maxRate} wire bytes per second (0: no cap; reliable mode only). */
+    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+                               int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair,
+                               long maxRate) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
             FileSender sender = new FileSender(pool, input, timeout, meter, progress, reliable);
+            sender.maxRate(maxRate);
             Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
                     Transfers.sender(pool, index, meter, sender, impair), Transfers.CONFIG.maxFrameLength())
                     .sync().channel();

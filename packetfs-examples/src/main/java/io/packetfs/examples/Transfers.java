@@ -62,9 +62,10 @@ final class Transfers {
                 .peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS).build();
     }
 
-    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds) {
+    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds, long maxRate) {
         if (reliable) {
-            CliMetrics.addReliableCodec(ch.pipeline(), CONFIG, reliability(timeoutSeconds));
+            CliMetrics.addReliableCodec(ch.pipeline(), CONFIG,
+                    reliability(timeoutSeconds).toBuilder().maxRate(maxRate).build());
         } else {
             CliMetrics.addCodec(ch.pipeline(), CONFIG);
         }
@@ -89,7 +90,7 @@ final class Transfers {
             protected void initChannel(Channel ch) {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
-                addCodec(ch, sender.reliable(), sender.timeoutSeconds());
+                addCodec(ch, sender.reliable(), sender.timeoutSeconds(), sender.maxRate());
                 ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
@@ -104,7 +105,7 @@ final class Transfers {
             protected void initChannel(Channel ch) {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
-                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds());
+                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds(), 0);
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(receiver);
             }
@@ -132,6 +133,39 @@ final class Transfers {
         byte[] tmp = new byte[len];
         pool.getBytes(offset, tmp);
         System.arraycopy(tmp, 0, dst, off, len);
+    }
+
+    /**
+     * Parses a rate: bytes per second with an optional decimal k, M or G ({@code 12.5M}), or bits per second as kbit,
+     * mbit or gbit ({@code 100mbit} = 12,500,000 bytes per second); 0 means no cap.
+     */
+    static long parseRate(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        double unit = 1;
+        String[][] units = {{"gbit", "125000000"}, {"mbit", "125000"}, {"kbit", "125"}, {"bit", "0.125"},
+                {"g", "1e9"}, {"m", "1e6"}, {"k", "1e3"}, {"b", "1"}};
+        for (String[] u : units) {
+            if (t.endsWith(u[0])) {
+                unit = Double.parseDouble(u[1]);
+                t = t.substring(0, t.length() - u[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            double v = Double.parseDouble(t);
+            if (!(v >= 0) || Double.isInfinite(v) || v * unit > Long.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+            long rate = Math.round(v * unit);
+            if (v > 0 && rate < 1000) {
+                throw new IllegalArgumentException("rate '" + text + "' is below 1 kB/s; PacketFS paces whole frames "
+                        + "of up to 1,508 bytes, so give at least 1k");
+            }
+            return rate;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a rate (examples: 12.5M = bytes per second, "
+                    + "100mbit, 1gbit, 0 = no cap)");
+        }
     }
 
     /** Parses sizes like 64M, 1G, 4096, 512K (binary units). */

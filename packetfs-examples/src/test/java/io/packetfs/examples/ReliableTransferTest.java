@@ -111,6 +111,37 @@ class ReliableTransferTest {
         assertThat(rx.corruptDropped + rx.invalidDropped).as(rx.repair).isPositive();
     }
 
+    /**
+     * A transfer that lasts three times its peer timeout completes: during a reliable transfer the receiver answers
+     * only with STATUS and NACK frames, which stop in the reliability handler, and the sender used to count only
+     * what reached it (it failed after --timeout with the receiver alive). The rate cap makes the transfer long
+     * (3 MB at 1 MB/s), so no figure of this machine's speed matters.
+     */
+    @Test
+    void aTransferLongerThanThePeerTimeoutCompletes() throws Exception {
+        Path input = dir.resolve("in.bin");
+        Path out = dir.resolve("out.bin");
+        writeRandom(input, 3_000_000, 77);
+        int timeout = 1;
+        ExecutorService exec = Executors.newSingleThreadExecutor();
+        try {
+            CompletableFuture<Channel> ready = new CompletableFuture<>();
+            Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
+                    PacketFsEndpoint.udp("127.0.0.1", 0), out, false, timeout, true, null, ready));
+            int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
+            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input,
+                    timeout, false, true, null, Transfers.parseRate("1M"));
+            TransferResult r = rx.get(60, TimeUnit.SECONDS);
+            assertTrue(tx.ok, tx.message + "\n" + tx.repair);
+            assertTrue(r.ok, r.message + "\n" + r.repair);
+            // the cap held it back: wire bytes (at least the file's 3 MB) at 1 MB/s, beyond the timeout
+            assertThat(tx.seconds).as(tx.summary("send")).isGreaterThan(2.0 * timeout);
+        } finally {
+            exec.shutdownNow();
+        }
+        assertEquals(-1, Files.mismatch(input, out));
+    }
+
     @Test
     void unreliableModeStopsOnTheFirstLossInsteadOfWritingABadFile() throws Exception {
         byte[] data = sample(9);
