@@ -18,4 +18,11 @@ public interface PacketFsMeterBinder {
      * with the tags {@code key1, value1, key2, value2, ...}.
      */
     void counter(String name, LongSupplier total, String... tags);
+
+    /**
+     * Binds {@code value}, a level that goes up and down (a congestion window, a rate), to the gauge named
+     * {@code name} with the tags {@code key1, value1, ...}: read on the event loop when the handler publishes, shown
+     * by the gauge until the next reading. Several channels that bind the same gauge share it: the last reading wins.
+     */
+    void gauge(String name, java.util.function.DoubleSupplier value, String... tags);
 }

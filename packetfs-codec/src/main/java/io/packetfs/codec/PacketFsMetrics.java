@@ -72,6 +72,14 @@ public final class PacketFsMetrics {
     public static final String RETRANSMITS = "packetfs.retransmits";
     /** {@code packetfs_pool_hits_total}. */
     public static final String POOL_HITS = "packetfs.pool.hits";
+    /** {@code packetfs_congestion_window_bytes}: the sender's congestion window. */
+    public static final String CONGESTION_WINDOW = "packetfs.congestion.window.bytes";
+    /** {@code packetfs_pacing_rate_bytes_per_second}: the rate the sender's pacer lets frames out at. */
+    public static final String PACING_RATE = "packetfs.pacing.rate.bytes.per.second";
+    /** {@code packetfs_rtt_seconds}: the sender's smoothed round trip. */
+    public static final String RTT = "packetfs.rtt.seconds";
+    /** {@code packetfs_loss_ratio}: frames the peer reported lost over frames sent. */
+    public static final String LOSS_RATIO = "packetfs.loss.ratio";
 
     /**
      * Default of {@link #sampleEvery()}: one frame in 64 per direction is timed and measured. A timed frame costs about
@@ -105,11 +113,17 @@ public final class PacketFsMetrics {
                 + "window (beyond the receive window)");
         DESCRIPTIONS.put(NACKS, "NACKs sent (tx) and received (rx)");
         DESCRIPTIONS.put(RETRANSMITS, "Frames sent again");
+        DESCRIPTIONS.put(CONGESTION_WINDOW, "Bytes the congestion controller lets the sender have in flight");
+        DESCRIPTIONS.put(PACING_RATE, "Wire bytes per second the sender's pacer lets out (0: unpaced)");
+        DESCRIPTIONS.put(RTT, "The sender's smoothed round trip to the STATUS that reports a frame received");
+        DESCRIPTIONS.put(LOSS_RATIO, "Frames the peer reported lost over frames sent for the first time");
         DESCRIPTIONS.put(POOL_HITS, "Input bytes the pool encoder found in the pool (kind copy, sent as COPY "
                 + "references) or sent as literals (kind literal)");
     }
 
     private final MeterRegistry registry;
+    private final java.util.concurrent.ConcurrentMap<String, Level> levels =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final int sampleEvery;
     private final long publishIntervalMillis;
     private final Timer[][] latency = new Timer[2][3];
@@ -205,6 +219,33 @@ public final class PacketFsMetrics {
      */
     public Counter counter(String name, String... tags) {
         return Counter.builder(name).description(DESCRIPTIONS.get(name)).tags(tags).register(registry);
+    }
+
+    /**
+     * The level behind the gauge {@code name} with {@code tags}, registered on first use (later calls with the same
+     * name and tags return the same level).
+     */
+    Level level(String name, String... tags) {
+        String key = name + java.util.Arrays.toString(tags);
+        return levels.computeIfAbsent(key, k -> {
+            Level l = new Level();
+            io.micrometer.core.instrument.Gauge.builder(name, l, Level::get).description(DESCRIPTIONS.get(name))
+                    .tags(tags).strongReference(true).register(registry);
+            return l;
+        });
+    }
+
+    /** A value a gauge shows: written by one event loop, read by scrapes. */
+    static final class Level {
+        private volatile double value;
+
+        void set(double v) {
+            value = v;
+        }
+
+        double get() {
+            return value;
+        }
     }
 
     Timer latency(int operation, int tier) {

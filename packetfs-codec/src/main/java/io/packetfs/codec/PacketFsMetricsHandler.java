@@ -64,7 +64,18 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
     private final CodecTop top = new CodecTop();
     private final List<Source> sources = new ArrayList<>();
     private final Set<Object> bound = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final PacketFsMeterBinder binder = this::bindCounter;
+    private final List<LevelSource> levels = new ArrayList<>();
+    private final PacketFsMeterBinder binder = new PacketFsMeterBinder() {
+        @Override
+        public void counter(String name, LongSupplier total, String... tags) {
+            bindCounter(name, total, tags);
+        }
+
+        @Override
+        public void gauge(String name, java.util.function.DoubleSupplier value, String... tags) {
+            levels.add(new LevelSource(metrics.level(name, tags), value));
+        }
+    };
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> ticker;
 
@@ -117,6 +128,10 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         }
         for (int i = 0; i < sources.size(); i++) {
             sources.get(i).poll();
+        }
+        for (int i = 0; i < levels.size(); i++) {
+            LevelSource l = levels.get(i);
+            l.level.set(l.value.getAsDouble());
         }
     }
 
@@ -327,6 +342,16 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
     }
 
     /** One bound counter: its supplier's last reading. */
+    private static final class LevelSource {
+        final PacketFsMetrics.Level level;
+        final java.util.function.DoubleSupplier value;
+
+        LevelSource(PacketFsMetrics.Level level, java.util.function.DoubleSupplier value) {
+            this.level = level;
+            this.value = value;
+        }
+    }
+
     private static final class Source {
         private final Counter counter;
         private final LongSupplier total;

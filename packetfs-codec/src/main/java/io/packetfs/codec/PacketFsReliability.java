@@ -191,6 +191,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private long retransmitTimeouts;
     private long headRepairs;
     private long framesLost;
+    /** Retransmission timeouts since the peer last reported progress. */
+    private int timeoutsInARow;
     private long pacerWaits;
     private long cwndWaits;
     private long nacksSent;
@@ -233,7 +235,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.lost = new boolean[sendRing.length];
         this.repairQueued = new boolean[sendRing.length];
         this.repairQueue = new int[sendRing.length];
-        int wireFrame = Math.min(MAX_FRAME_LENGTH, codecConfig.maxFrameLength() + RELIABLE_TRAILER_LENGTH);
+        int wireFrame = codecConfig.maxFrameLength(); // the transport's limit: reliable frames, trailer included
         this.congestion = config.congestionControl().newController(wireFrame);
         this.pacer = new PacketFsPacer(config.pacingBurstNanos(), 2 * wireFrame);
         this.maxRate = config.maxRateBytesPerSecond();
@@ -580,6 +582,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             bytesAtPeerReceived = bytesAfter[newest];
             peerReceived = receivedUpTo;
             lastProgressNanos = now;
+            timeoutsInARow = 0;
             boolean limited = cwndLimited || 2 * inFlightBefore >= congestion.congestionWindow();
             cwndLimited = false;
             congestion.onAck(now, acked, sample, roundTrip.smoothed(), sentAt[newest], limited);
@@ -1029,7 +1032,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 for (int i = 0; i < n; i++) {
                     queueRepair(sendAcked + i, false);
                 }
-                congestion.onRetransmitTimeout(now);
+                // the first expiry is a loss of the oldest frame (a lost tail: the window is cut once, as for any
+                // loss); a second one in a row, with nothing acknowledged between, means the path carries nothing
+                // the controller expected (persistent congestion, RFC 9002 7.6): the window starts over
+                if (++timeoutsInARow >= 2) {
+                    congestion.onRetransmitTimeout(now);
+                } else {
+                    congestion.onLoss(now, sentAt[sendAcked & sendMask]);
+                }
                 updatePacingRate();
                 transmit(ctx);
                 retransmitTimeouts++;
@@ -1203,6 +1213,13 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         PacketFsReliabilityCounters.super.bindMeters(binder);
         binder.counter(PacketFsMetrics.DROPS, this::invalidDropped, "source", "invalid");
         binder.counter(PacketFsMetrics.DROPS, this::overflowDropped, "source", "window");
+        binder.gauge(PacketFsMetrics.CONGESTION_WINDOW, () -> {
+            long w = congestionWindow();
+            return w == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : w;
+        });
+        binder.gauge(PacketFsMetrics.PACING_RATE, this::pacingRate);
+        binder.gauge(PacketFsMetrics.RTT, () -> roundTrip.measured() ? roundTrip.smoothed() / 1e9 : Double.NaN);
+        binder.gauge(PacketFsMetrics.LOSS_RATIO, this::lossRate);
     }
 
     /** NACK units sent (repair requests). */

@@ -58,6 +58,8 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private long acked;
     private long lastHeard;
     private long start;
+    private long dataStart;
+    private long endSent;
     private MessageDigest sha;
     private ScheduledFuture<?> ticker;
     private ProgressBar bar;
@@ -190,6 +192,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 state = State.SENDING;
+                dataStart = System.nanoTime();
                 if (progress) {
                     bar = Transfers.progressBar("send", fileSize);
                 }
@@ -279,6 +282,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
 
     private void endOfFile() {
         state = State.ENDING;
+        endSent = System.nanoTime();
         channel.write(PacketFsCloseWindow.INSTANCE, channel.voidPromise());
         PacketFsTierEncoder encoder = (PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER);
         long refs = encoder.refsEncoded();
@@ -311,8 +315,15 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         r.wireBytes = meter.bytesOut;
         r.frames = meter.framesOut;
         r.refs = ((PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER)).refsEncoded();
-        r.seconds = (System.nanoTime() - start) / 1e9;
+        long end = System.nanoTime();
+        r.seconds = (end - start) / 1e9;
+        if (dataStart != 0) {
+            r.handshakeSeconds = (dataStart - start) / 1e9;
+            r.dataSeconds = ((endSent != 0 ? endSent : end) - dataStart) / 1e9;
+            r.closingSeconds = endSent != 0 ? (end - endSent) / 1e9 : 0;
+        }
         r.recordRepair(channel);
+        r.recordCongestion(channel);
         done.complete(r);
     }
 

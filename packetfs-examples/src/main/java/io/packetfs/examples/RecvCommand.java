@@ -80,11 +80,12 @@ final class RecvCommand implements Callable<Integer> {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
+            int frameLength = Transfers.frameLength(endpoint, false);
             FileReceiver receiver = new FileReceiver(pool, output, meter, progress, timeout, reliable);
             Channel ch;
             try {
                 ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
-                        Transfers.receiver(pool, meter, receiver, impair), Transfers.CONFIG.maxFrameLength()).sync().channel();
+                        Transfers.receiver(pool, meter, receiver, impair, frameLength), frameLength).sync().channel();
             } catch (Exception | Error e) {
                 ready.completeExceptionally(e);
                 throw e;

@@ -104,10 +104,11 @@ final class SendCommand implements Callable<Integer> {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
         try {
             WireMeter meter = new WireMeter();
+            int frameLength = Transfers.frameLength(endpoint, true);
             FileSender sender = new FileSender(pool, input, timeout, meter, progress, reliable);
             sender.maxRate(maxRate);
             Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
-                    Transfers.sender(pool, index, meter, sender, impair), Transfers.CONFIG.maxFrameLength())
+                    Transfers.sender(pool, index, meter, sender, impair, frameLength), frameLength)
                     .sync().channel();
             ch.eventLoop().execute(() -> sender.start(ch));
             TransferResult r = sender.done.get();

@@ -10,6 +10,10 @@ final class TransferResult {
     long frames;
     long refs;
     double seconds;
+    /** Of {@link #seconds} (the sender; 0 when unknown): HELLO to its answer, file data until END, END to CLOSE. */
+    double handshakeSeconds;
+    double dataSeconds;
+    double closingSeconds;
     /** CPU seconds of the whole process during the transfer (set by bench-goodput only). */
     double cpuSeconds;
     /** Loss repair and drops (reliable mode), or null. */
@@ -21,6 +25,12 @@ final class TransferResult {
     long foreignFrames;
     long nacksSent;
     long timeouts;
+    /** What congestion control did (the sender, reliable mode), or null. */
+    String congestion;
+    long congestionWindow;
+    long pacingRate;
+    double smoothedRttMillis = -1;
+    double lossRate;
     /** Wire bytes of first transmissions (reliable mode), or -1. */
     long firstTransmissionBytes = -1;
 
@@ -48,6 +58,29 @@ final class TransferResult {
         }
     }
 
+    /** Records the congestion controller's state at the end (call on the sender, in reliable mode). */
+    void recordCongestion(io.netty.channel.Channel ch) {
+        io.packetfs.codec.PacketFsReliability r = Transfers.reliabilityOf(ch);
+        if (r == null) {
+            return;
+        }
+        congestionWindow = r.congestionWindow();
+        pacingRate = r.pacingRate();
+        smoothedRttMillis = r.smoothedRttNanos() < 0 ? -1 : r.smoothedRttNanos() / 1e6;
+        lossRate = r.lossRate();
+        io.packetfs.codec.PacketFsCongestionControl cc = r.congestionControl();
+        String events = cc instanceof io.packetfs.codec.PacketFsCubic
+                ? String.format(", %,d congestion events", ((io.packetfs.codec.PacketFsCubic) cc).congestionEvents())
+                : "";
+        congestion = String.format("congestion window %s, pacing %s, smoothed RTT %s (min %s), loss %.3f %% "
+                        + "(%,d frames)%s; paced %,d times, window-limited %,d times",
+                congestionWindow == Long.MAX_VALUE ? "none" : String.format("%,d bytes", congestionWindow),
+                pacingRate == 0 ? "off" : String.format("%.1f MB/s", pacingRate / 1e6),
+                smoothedRttMillis < 0 ? "-" : String.format("%.2f ms", smoothedRttMillis),
+                r.minRttNanos() < 0 ? "-" : String.format("%.2f ms", r.minRttNanos() / 1e6),
+                100 * lossRate, r.framesLost(), events, r.pacerWaits(), r.congestionWindowWaits());
+    }
+
     static TransferResult failure(String message) {
         TransferResult r = new TransferResult();
         r.ok = false;
@@ -63,6 +96,10 @@ final class TransferResult {
                 fileBytes == 0 ? "empty file" : String.format("%.1fx fewer bytes on the wire",
                         (double) fileBytes / Math.max(1, wireBytes)),
                 frames, frames / secs, fileBytes / secs / 1e6, seconds)
-                + (repair == null ? "" : String.format("%n%s: %s", who, repair));
+                + (repair == null ? "" : String.format("%n%s: %s", who, repair))
+                + (congestion == null ? "" : String.format("%n%s: %s", who, congestion))
+                + (dataSeconds <= 0 ? "" : String.format("%n%s: time: handshake %.3f s, data %.3f s, END to the "
+                        + "receiver's verdict (its last frames, SHA-256 check, fsync, rename) %.3f s", who,
+                        handshakeSeconds, dataSeconds, closingSeconds));
     }
 }

@@ -35,6 +35,77 @@ final class Transfers {
      */
     static final PacketFsConfig CONFIG = PacketFsConfig.builder().windowPow2(12).build();
 
+    /**
+     * The largest frame a transfer uses: a jumbo Ethernet payload less IPv4 and UDP headers. Larger interfaces
+     * (loopback's 64 KiB) stay at this, so that a lost frame costs little and the frames held for repair stay
+     * within tens of megabytes.
+     */
+    static final int MAX_TRANSFER_FRAME = 9000 - 28;
+    /** Bytes of a codec frame that a COPY body leaves free (1,492 - 1,480, the encoder's default). */
+    static final int COPY_BODY_HEADROOM = 12;
+    /** Frame length when the interface's MTU cannot be read. */
+    static final int FALLBACK_FRAME = 1500 - 28;
+    /** The smallest frame that still carries a COPY unit and a HELLO (IPv4's minimum datagram, less headers). */
+    static final int MIN_TRANSFER_FRAME = 576 - 28;
+    /** Bytes that reliable delivery may have in flight beyond the newest frame received, at most (3 MiB: inside a
+     * 4 MiB socket receive buffer). */
+    static final int MAX_IN_FLIGHT_BYTES = 3 << 20;
+
+    /** The codec settings of a transfer whose frames are at most {@code frameLength} bytes. */
+    static PacketFsConfig config(int frameLength) {
+        return CONFIG.toBuilder().maxFrameLength(frameLength).build();
+    }
+
+    /**
+     * The frame length for {@code endpoint}, from the MTU of the interface the traffic leaves by (docs/PROTOCOL.md
+     * 2): the MTU itself on Layer 2, the MTU less the IP and UDP headers in the UDP tunnel (so that no frame is
+     * fragmented: one lost fragment loses the frame), within {@link #MIN_TRANSFER_FRAME}..{@link #MAX_TRANSFER_FRAME}.
+     * A receiver takes the largest frame ({@code sending} false on UDP): it cannot know the sender's MTU, and a
+     * datagram larger than its buffer would be cut.
+     */
+    static int frameLength(PacketFsEndpoint endpoint, boolean sending) {
+        if (endpoint.kind() == PacketFsEndpoint.Kind.UDP && !sending) {
+            return MAX_TRANSFER_FRAME;
+        }
+        try {
+            int mtu;
+            int headers;
+            if (endpoint.kind() == PacketFsEndpoint.Kind.L2) {
+                headers = 0;
+                java.util.concurrent.Callable<Integer> read = () -> {
+                    java.net.NetworkInterface ni = java.net.NetworkInterface.getByName(endpoint.iface());
+                    return ni == null ? -1 : ni.getMTU();
+                };
+                mtu = endpoint.netns() == null ? read.call()
+                        : io.packetfs.transport.PacketFsNetns.call(endpoint.netns(), read);
+            } else {
+                java.net.InetAddress peer = java.net.InetAddress.getByName(endpoint.host());
+                headers = peer instanceof java.net.Inet6Address ? 48 : 28;
+                mtu = routeMtu(peer, endpoint);
+            }
+            if (mtu <= 0) {
+                return FALLBACK_FRAME;
+            }
+            return Math.max(MIN_TRANSFER_FRAME, Math.min(MAX_TRANSFER_FRAME, mtu - headers));
+        } catch (Exception e) {
+            return FALLBACK_FRAME; // the transport reports a bad endpoint itself, with a better message
+        }
+    }
+
+    /** The MTU of the interface a datagram to {@code peer} leaves by (a connected socket's local address). */
+    private static int routeMtu(java.net.InetAddress peer, PacketFsEndpoint endpoint) throws IOException {
+        if (peer.isMulticastAddress()) {
+            return FALLBACK_FRAME + 28; // a group's members may sit behind any MTU: the common one
+        }
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
+            probe.connect(peer, Math.max(1, endpoint.port()));
+            java.net.NetworkInterface ni = java.net.NetworkInterface.getByInetAddress(probe.getLocalAddress());
+            if (ni == null && peer.isLoopbackAddress()) {
+                ni = java.net.NetworkInterface.getByInetAddress(peer);
+            }
+            return ni == null ? -1 : ni.getMTU();
+        }
+    }
     private Transfers() {
     }
 
@@ -62,12 +133,25 @@ final class Transfers {
                 .peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS).build();
     }
 
-    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds, long maxRate) {
+    /**
+     * As {@link #reliability(int)} for frames of {@code frameLength}: the frames in flight beyond the newest one
+     * the peer received are bounded in bytes as well as in frames ({@link #MAX_IN_FLIGHT_BYTES}), so jumbo frames
+     * do not overflow a 4 MiB socket receive buffer. The receive window stays 4,096 frames: a receiver cannot know
+     * the size of the frames it will get (with jumbo frames it may hold up to 36 MB for a gap).
+     */
+    static PacketFsReliabilityConfig reliability(int timeoutSeconds, int frameLength, long maxRate) {
+        PacketFsReliabilityConfig d = PacketFsReliabilityConfig.DEFAULT;
+        int inFlight = Math.max(64, Math.min(d.maxInFlightFrames(), MAX_IN_FLIGHT_BYTES / frameLength));
+        return d.toBuilder().peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)
+                .maxInFlightFrames(inFlight).maxRate(maxRate).build();
+    }
+
+    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds, long maxRate, int frameLength) {
+        PacketFsConfig config = config(frameLength);
         if (reliable) {
-            CliMetrics.addReliableCodec(ch.pipeline(), CONFIG,
-                    reliability(timeoutSeconds).toBuilder().maxRate(maxRate).build());
+            CliMetrics.addReliableCodec(ch.pipeline(), config, reliability(timeoutSeconds, frameLength, maxRate));
         } else {
-            CliMetrics.addCodec(ch.pipeline(), CONFIG);
+            CliMetrics.addCodec(ch.pipeline(), config);
         }
     }
 
@@ -84,14 +168,18 @@ final class Transfers {
     }
 
     static ChannelInitializer<Channel> sender(PacketFsPool pool, PacketFsPoolIndex index, WireMeter meter,
-                                              FileSender sender, PacketFsImpairment.Settings impair) {
+                                              FileSender sender, PacketFsImpairment.Settings impair,
+                                              int frameLength) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
-                addCodec(ch, sender.reliable(), sender.timeoutSeconds(), sender.maxRate());
-                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
+                addCodec(ch, sender.reliable(), sender.timeoutSeconds(), sender.maxRate(), frameLength);
+                // COPY bodies fill the codec's frame: header (8), the unit's opcode and length (3), one spare byte
+                int codecFrame = sender.reliable() ? frameLength - PacketFsReliabilityConfig.TRAILER_LENGTH : frameLength;
+                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool,
+                        io.netty.buffer.ByteBufAllocator.DEFAULT, codecFrame - COPY_BODY_HEADROOM)));
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(sender);
             }
@@ -99,13 +187,13 @@ final class Transfers {
     }
 
     static ChannelInitializer<Channel> receiver(PacketFsPool pool, WireMeter meter, FileReceiver receiver,
-                                                PacketFsImpairment.Settings impair) {
+                                                PacketFsImpairment.Settings impair, int frameLength) {
         return new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
-                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds(), 0);
+                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds(), 0, frameLength);
                 ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
                 ch.pipeline().addLast(receiver);
             }

@@ -97,6 +97,11 @@ class MetricsTransferTest {
                 assertThat(after.get("packetfs_drops_total{source=\"decoder\"}")).isZero();
                 assertThat(after).containsKeys("packetfs_nacks_total{direction=\"tx\"}", "packetfs_retransmits_total",
                         "packetfs_drops_total{source=\"kernel\"}");
+                // the congestion controller's levels (both ends bind them in this JVM: the last reading shows)
+                assertThat(after.get("packetfs_congestion_window_bytes")).isGreaterThanOrEqualTo(2.0 * 1508);
+                assertThat(after.get("packetfs_pacing_rate_bytes_per_second")).isPositive();
+                assertThat(after.get("packetfs_rtt_seconds")).isPositive().isLessThan(10.0);
+                assertThat(after.get("packetfs_loss_ratio")).isZero();
                 before = after;
             }
         }
