@@ -95,7 +95,12 @@ final class Veth implements AutoCloseable {
     }
 
     private void deleteNamespaces() {
-        for (String ns : new String[] {netnsA, netnsB}) {
+        deleteNamespaces(netnsA, netnsB);
+    }
+
+    /** Deletes namespaces by name, ignoring the ones that do not exist (also for a pair not made yet). */
+    static void deleteNamespaces(String... names) {
+        for (String ns : names) {
             if (namespaceExists(ns)) {
                 try {
                     run("ip", "netns", "delete", ns);
