@@ -55,7 +55,7 @@ import java.util.stream.Stream;
  * <p>{@code --competing-tcp} adds, per tbf case and round, a PacketFS transfer with a TCP flow through the same
  * qdisc: it starts 300 ms after the first file bytes reach the receiver and sends for {@code --competing-seconds}.
  * Both receivers write files, sampled every 50 ms; the overlap runs from the competitor's first byte to the
- * earlier of the last sample at which either flow still grew. Shares are goodput (file bytes) over the overlap.
+ * earlier of its last growth and PacketFS's complete file. Shares are goodput (file bytes) over the overlap.
  */
 @Command(name = "bench-path", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"PacketFS send/recv beside a plain TCP copy of the same file over the same path:",
@@ -87,6 +87,8 @@ final class PathBenchCommand implements Callable<Integer> {
     private static final long LISTEN_WAIT_MILLIS = 20_000;
     private static final long SAMPLE_MILLIS = 50;
     private static final long COMPETING_DELAY_MILLIS = 300;
+    /** Sample intervals the two flows must overlap for their shares to be reported (4 x 50 ms). */
+    static final int MIN_OVERLAP_SAMPLES = 4;
     private static final AtomicInteger INVOCATIONS = new AtomicInteger();
 
     @Option(names = "--cases", defaultValue = PathBenchCase.DEFAULT_CASES, paramLabel = "LIST",
@@ -126,8 +128,8 @@ final class PathBenchCommand implements Callable<Integer> {
             description = "Run N busy-looping processes (sh) during all transfers (default ${DEFAULT-VALUE}).")
     int busy;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the pool and the random files "
-            + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "Seed of the pool and the random files (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write every run's figures to FILE.")
@@ -217,8 +219,11 @@ final class PathBenchCommand implements Callable<Integer> {
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             Transfers.index(pool, poolFile); // cached next to the pool, so no send builds it
         }
+        List<Child> spinners = new ArrayList<>();
         for (int i = 0; i < busy; i++) {
-            children.add(Child.start("busy-" + i, List.of("sh", "-c", "while :; do :; done"), null));
+            Child spinner = Child.start("busy-" + i, List.of("sh", "-c", "while :; do :; done"), null);
+            spinners.add(spinner);
+            children.add(spinner);
         }
         List<CaseResult> results = new ArrayList<>();
         System.out.printf("%-20s %9s %14s %9s %7s %9s %12s %8s  %s%n", "case", "file", "PacketFS MB/s", "TCP MB/s",
@@ -227,6 +232,10 @@ final class PathBenchCommand implements Callable<Integer> {
             CaseResult r = runCase(c, effectiveMtu);
             results.add(r);
             printRow(r);
+        }
+        for (Child spinner : spinners) {
+            spinner.kill();
+            children.remove(spinner);
         }
         if (competingTcp) {
             printCompeting(results);
@@ -307,7 +316,7 @@ final class PathBenchCommand implements Callable<Integer> {
                     addressB + ":" + PACKETFS_PORT, "--no-progress", input.toString());
             Child competitor = null;
             if (competing) {
-                competitor = competeWith(run, send, outDir, sinkFile, runDir, started, start + limit * 1_000_000L);
+                competitor = competeWith(run, send, fileBytes, outDir, sinkFile, runDir, started, start + limit * 1_000_000L);
             }
             boolean sendDone = send.await(Math.max(1, limit - (System.nanoTime() - start) / 1_000_000));
             boolean recvDone = recv.await(15_000);
@@ -352,7 +361,7 @@ final class PathBenchCommand implements Callable<Integer> {
      * PacketFS bytes arrive, and records the overlap in {@code run}. Returns the competing sender, or null if the
      * PacketFS transfer ended before it was due.
      */
-    private Child competeWith(Run run, Child send, Path outDir, Path sinkFile, Path runDir, List<Child> started,
+    private Child competeWith(Run run, Child send, long fileBytes, Path outDir, Path sinkFile, Path runDir, List<Child> started,
                               long deadlineNanos) throws Exception {
         List<long[]> samples = new ArrayList<>();
         Child competitor = null;
@@ -380,7 +389,7 @@ final class PathBenchCommand implements Callable<Integer> {
             pfs[i] = samples.get(i)[1];
             tcp[i] = samples.get(i)[2];
         }
-        double[] o = overlap(t, pfs, tcp);
+        double[] o = overlap(t, pfs, fileBytes, tcp);
         if (o != null) {
             run.overlapSeconds = o[0];
             run.packetFsMbit = o[1] * 8 / 1e6;
@@ -391,10 +400,12 @@ final class PathBenchCommand implements Callable<Integer> {
 
     /**
      * The overlap of two flows from samples of their received bytes at times {@code t} (ns): from the first sample
-     * at which {@code b} has bytes to the earlier of the last samples at which {@code a} and {@code b} grew.
-     * Returns {seconds, a bytes/s, b bytes/s}, or null if they did not overlap for at least two samples.
+     * at which {@code b} has bytes to the earlier of the last sample at which {@code b} grew and the first at which
+     * {@code a} is complete ({@code aTotal} bytes; a flow that stalls before it is complete was starved, and that
+     * counts). Returns {seconds, a bytes/s, b bytes/s}, or null if they overlapped for fewer than
+     * {@link #MIN_OVERLAP_SAMPLES} sample intervals (too short to say anything).
      */
-    static double[] overlap(long[] t, long[] a, long[] b) {
+    static double[] overlap(long[] t, long[] a, long aTotal, long[] b) {
         int start = -1;
         for (int i = 0; i < t.length && start < 0; i++) {
             if (b[i] > 0) {
@@ -404,8 +415,12 @@ final class PathBenchCommand implements Callable<Integer> {
         if (start < 0) {
             return null;
         }
-        int end = Math.min(lastGrowth(a, start), lastGrowth(b, start));
-        if (end <= start) {
+        int aDone = t.length - 1;
+        for (int i = t.length - 1; i >= 0 && a[i] >= aTotal; i--) {
+            aDone = i;
+        }
+        int end = Math.min(lastGrowth(b, start), aDone);
+        if (end - start < MIN_OVERLAP_SAMPLES) {
             return null;
         }
         double secs = (t[end] - t[start]) / 1e9;
@@ -660,7 +675,7 @@ final class PathBenchCommand implements Callable<Integer> {
                     Double.isNaN(pfs) ? "-" : String.format("%.0f%%", 100 * (pfs + tcp) * 1e6
                             / r.spec.rateBitsPerSecond),
                     CaseResult.verdict(r.competing, null) + (noOverlap > 0 ? " (" + noOverlap
-                            + " run(s) without overlap: file too small)" : ""));
+                            + " run(s) overlapped < 0.2 s: use a larger file)" : ""));
         }
     }
 
@@ -882,14 +897,17 @@ final class PathBenchCommand implements Callable<Integer> {
                     : text);
         }
 
-        /** SIGTERM, then SIGKILL after 2 s. */
+        /** SIGTERM to the process and anything it started, then SIGKILL after 2 s. */
         void kill() {
             if (!process.isAlive()) {
                 return;
             }
+            List<ProcessHandle> descendants = process.descendants().collect(java.util.stream.Collectors.toList());
             process.destroy();
+            descendants.forEach(ProcessHandle::destroy);
             try {
                 if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                    descendants.forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {

@@ -48,7 +48,8 @@ final class TcpCopyCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Listener: where the received bytes go.")
     Path out;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Connector without FILE: send zeros for this many seconds.")
+    @Option(names = "--seconds", paramLabel = "S",
+            description = "Connector without FILE: send zeros for this many seconds.")
     double seconds;
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "S",

@@ -136,22 +136,26 @@ class PathBenchTextTest {
     }
 
     @Test
-    void overlapRunsFromTheCompetitorsFirstByteToTheEarlierLastGrowth() {
+    void overlapRunsFromTheCompetitorsFirstByteToItsLastGrowthOrTheCompleteFile() {
         long ms = 1_000_000;
-        long[] t = {0, 100 * ms, 200 * ms, 300 * ms, 400 * ms, 500 * ms, 600 * ms};
-        long[] pfs = {0, 1000, 2000, 2500, 3000, 3000, 3000}; // last grows at 400 ms
-        long[] tcp = {0, 0, 500, 1500, 2500, 3500, 4500};     // first bytes at 200 ms
-        double[] o = PathBenchCommand.overlap(t, pfs, tcp);
+        long[] t = {0, 100 * ms, 200 * ms, 300 * ms, 400 * ms, 500 * ms, 600 * ms, 700 * ms, 800 * ms};
+        long[] pfs = {0, 1000, 2000, 2500, 3000, 3500, 4000, 4000, 4000}; // complete at 600 ms
+        long[] tcp = {0, 0, 500, 1500, 2500, 3500, 4500, 5500, 6500};     // first bytes at 200 ms
+        double[] o = PathBenchCommand.overlap(t, pfs, 4000, tcp);
         assertNotNull(o);
-        assertEquals(0.2, o[0], 1e-9);
-        assertEquals((3000 - 2000) / 0.2, o[1], 1e-6);
-        assertEquals((2500 - 500) / 0.2, o[2], 1e-6);
-        assertNull(PathBenchCommand.overlap(t, pfs, new long[7]), "the competitor never sent");
-        long[] late = {0, 0, 0, 0, 0, 0, 100};
-        assertNull(PathBenchCommand.overlap(t, pfs, late), "the competitor started after PacketFS ended");
-        long[] starved = {0, 1000, 1000, 1000, 1000, 1000, 1000};
-        double[] s = PathBenchCommand.overlap(t, starved, tcp);
-        assertNull(s, "PacketFS stopped growing before the competitor came: no overlap");
+        assertEquals(0.4, o[0], 1e-9);
+        assertEquals((4000 - 2000) / 0.4, o[1], 1e-6);
+        assertEquals((4500 - 500) / 0.4, o[2], 1e-6);
+        assertNull(PathBenchCommand.overlap(t, pfs, 4000, new long[9]), "the competitor never sent");
+        long[] late = {0, 0, 0, 0, 0, 0, 0, 0, 100};
+        assertNull(PathBenchCommand.overlap(t, pfs, 4000, late), "the competitor started after PacketFS ended");
+        long[] shortly = {0, 0, 0, 0, 0, 100, 200, 300, 400};
+        assertNull(PathBenchCommand.overlap(t, pfs, 4000, shortly), "one sample interval of overlap says nothing");
+        long[] starved = {0, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000};
+        double[] s = PathBenchCommand.overlap(t, starved, 4000, tcp);
+        assertNotNull(s, "a starved transfer that is not complete still overlaps");
+        assertEquals(0.6, s[0], 1e-9);
+        assertEquals(0, s[1], 1e-9, "and gets nothing");
     }
 
     @Test
