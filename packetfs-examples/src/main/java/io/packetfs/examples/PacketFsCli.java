@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Send references into a data pool that both peers hold, instead of the data.",
         subcommands = {DemoCommand.class, SendCommand.class, RecvCommand.class, PoolCommand.class,
                 CodecDemoCommand.class, EchoServerCommand.class, EchoCommand.class, RelayCommand.class,
-                TransportBenchCommand.class, BenchCommand.class, GoodputBenchCommand.class, CommandLine.HelpCommand.class})
+                TransportBenchCommand.class, PathBenchCommand.class, TcpCopyCommand.class, BenchCommand.class,
+                GoodputBenchCommand.class, CommandLine.HelpCommand.class})
 public final class PacketFsCli implements Runnable {
 
     @CommandLine.Spec

@@ -19,10 +19,7 @@ import io.packetfs.transport.PacketFsTransports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
@@ -44,6 +41,10 @@ final class TransportBenchCommand implements Callable<Integer> {
 
     private static final String NS_A = "pfs-bench-a";
     private static final String NS_B = "pfs-bench-b";
+    private static final String IF_A = "pfsba";
+    private static final String IF_B = "pfsbb";
+    private static final String IP_A = "10.78.0.1";
+    private static final String IP_B = "10.78.0.2";
     private static final int UDP_PORT = 47000;
 
     @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per case (default ${DEFAULT-VALUE}).")
@@ -62,12 +63,12 @@ final class TransportBenchCommand implements Callable<Integer> {
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("bench-transport creates network namespaces: run it as root");
         }
-        Veth veth = Veth.create();
+        Veth veth = Veth.create(NS_A, NS_B, IF_A, IF_B, IP_A, IP_B, 0);
         EventLoopGroup rxGroup = PacketFsTransports.newEventLoopGroup(1);
         EventLoopGroup txGroup = PacketFsTransports.newEventLoopGroup(1);
         try {
-            System.out.printf("bench-transport: veth %s/%s <-> %s/%s, %d s per case, %d run(s)%n", NS_A, Veth.IF_A,
-                    NS_B, Veth.IF_B, seconds, repeat);
+            System.out.printf("bench-transport: veth %s/%s <-> %s/%s, %d s per case, %d run(s)%n", NS_A, IF_A,
+                    NS_B, IF_B, seconds, repeat);
             System.out.println("loss-free: the highest paced rate at which the receiver gets >= 99.5 % of the frames;"
                     + " flat out: frames/s received while the sender writes as fast as it can");
             System.out.printf("%-26s %6s %14s %9s %16s %9s %9s%n", "case", "bytes", "loss-free fps", "vs plain",
@@ -183,7 +184,7 @@ final class TransportBenchCommand implements Callable<Integer> {
             throws Exception {
         switch (mode) {
             case PLAIN_UDP:
-                return PlainUdp.openReceiver(group, new InetSocketAddress(Veth.IP_B, UDP_PORT), NS_B,
+                return PlainUdp.openReceiver(group, new InetSocketAddress(IP_B, UDP_PORT), NS_B,
                         config.maxFrameLength(), new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -192,11 +193,11 @@ final class TransportBenchCommand implements Callable<Integer> {
                             }
                         });
             case UDP_TUNNEL:
-                return PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + Veth.IP_B + ":" + UDP_PORT
+                return PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + IP_B + ":" + UDP_PORT
                         + ",netns=" + NS_B), PacketFsTransports.Role.LISTEN, group, codecCounter(config, received),
                         config.maxFrameLength()).sync().channel();
             default:
-                return PacketFsTransports.open(PacketFsEndpoint.parse("l2:" + Veth.IF_B + ",netns=" + NS_B),
+                return PacketFsTransports.open(PacketFsEndpoint.parse("l2:" + IF_B + ",netns=" + NS_B),
                         PacketFsTransports.Role.LISTEN, group, codecCounter(config, received)).sync().channel();
         }
     }
@@ -212,16 +213,16 @@ final class TransportBenchCommand implements Callable<Integer> {
         Channel ch;
         switch (mode) {
             case PLAIN_UDP:
-                ch = PlainUdp.openSender(group, new InetSocketAddress(Veth.IP_A, 0), NS_A,
+                ch = PlainUdp.openSender(group, new InetSocketAddress(IP_A, 0), NS_A,
                         new ChannelInboundHandlerAdapter());
                 break;
             case UDP_TUNNEL:
-                ch = PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + Veth.IP_B + ":" + UDP_PORT
+                ch = PacketFsTransports.open(PacketFsEndpoint.parse("udp:" + IP_B + ":" + UDP_PORT
                         + ",netns=" + NS_A), PacketFsTransports.Role.CONNECT, group, codec, config.maxFrameLength())
                         .sync().channel();
                 break;
             default:
-                ch = PacketFsTransports.open(PacketFsEndpoint.parse("l2:" + Veth.IF_A + ",netns=" + NS_A),
+                ch = PacketFsTransports.open(PacketFsEndpoint.parse("l2:" + IF_A + ",netns=" + NS_A),
                         PacketFsTransports.Role.CONNECT, group, codec).sync().channel();
                 break;
         }
@@ -268,7 +269,7 @@ final class TransportBenchCommand implements Callable<Integer> {
         /** 64 frames of seeded random references, cycled: the harness should not spend its time drawing them. */
         private final int[][] pool = new int[64][];
         private int next;
-        private final InetSocketAddress target = new InetSocketAddress(Veth.IP_B, UDP_PORT);
+        private final InetSocketAddress target = new InetSocketAddress(IP_B, UDP_PORT);
         private volatile boolean running;
         private double rate;
         private long startNanos;
@@ -344,57 +345,6 @@ final class TransportBenchCommand implements Callable<Integer> {
                 int[] refs = pool[next++ & (pool.length - 1)];
                 // no flush per write: the encoder emits each frame when the next write does not fit
                 ch.write(PacketFsRefs.pack(ch.alloc(), PacketFsTier.L3, refs, 0, refs.length), ch.voidPromise());
-            }
-        }
-    }
-
-    /** Two namespaces joined by a veth pair, with addresses for UDP. */
-    static final class Veth implements AutoCloseable {
-        static final String IF_A = "pfsba";
-        static final String IF_B = "pfsbb";
-        static final String IP_A = "10.78.0.1";
-        static final String IP_B = "10.78.0.2";
-
-        static Veth create() throws IOException, InterruptedException {
-            cleanup();
-            Veth v = new Veth();
-            try {
-                ip("netns", "add", NS_A);
-                ip("netns", "add", NS_B);
-                ip("link", "add", IF_A, "netns", NS_A, "type", "veth", "peer", "name", IF_B, "netns", NS_B);
-                ip("-n", NS_A, "addr", "add", IP_A + "/24", "dev", IF_A);
-                ip("-n", NS_B, "addr", "add", IP_B + "/24", "dev", IF_B);
-                ip("-n", NS_A, "link", "set", IF_A, "up");
-                ip("-n", NS_B, "link", "set", IF_B, "up");
-                ip("-n", NS_A, "link", "set", "lo", "up");
-                ip("-n", NS_B, "link", "set", "lo", "up");
-                return v;
-            } catch (IOException | RuntimeException e) {
-                cleanup();
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            cleanup();
-        }
-
-        private static void cleanup() throws IOException, InterruptedException {
-            for (String ns : new String[] {NS_A, NS_B}) {
-                new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            }
-        }
-
-        private static void ip(String... args) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add("ip");
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
             }
         }
     }

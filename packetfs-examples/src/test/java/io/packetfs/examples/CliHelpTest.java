@@ -23,7 +23,8 @@ class CliHelpTest {
     void everyCommandsHelpRendersWithoutWarnings() {
         CommandLine root = PacketFsCli.newCommandLine();
         Map<String, CommandLine> commands = root.getSubcommands();
-        assertThat(commands).containsKeys("demo", "send", "recv", "relay", "bench", "bench-goodput");
+        assertThat(commands).containsKeys("demo", "send", "recv", "relay", "bench", "bench-goodput", "bench-path",
+                "tcp-copy");
         PrintStream savedErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
