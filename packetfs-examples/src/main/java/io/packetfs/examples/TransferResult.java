@@ -31,6 +31,8 @@ final class TransferResult {
     long pacingRate;
     double smoothedRttMillis = -1;
     double lossRate;
+    /** Of {@link #wireBytes}: padding the UDP adapter added for segmentation offload (sender). */
+    long paddingBytes;
     /** Wire bytes of first transmissions (reliable mode), or -1. */
     long firstTransmissionBytes = -1;
 
@@ -41,13 +43,20 @@ final class TransferResult {
         io.packetfs.transport.PacketFsEthernetAdapter l2 =
                 ch.pipeline().get(io.packetfs.transport.PacketFsEthernetAdapter.class);
         foreignFrames = udp != null ? udp.foreignDatagrams() : l2 != null ? l2.foreignFrames() : 0;
+        if (udp != null) {
+            // zeros after frames so that a segmented send's datagrams have one size: on the wire too
+            paddingBytes = udp.paddingBytes();
+            wireBytes += paddingBytes;
+        }
         if (r != null) {
             repair = String.format("frames sent %,d, retransmitted %,d (%,d bytes, %,d timeouts); NACKs sent %,d, received %,d; "
                             + "dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, beyond window %,d",
                     r.framesSent(), r.framesRetransmitted(), r.bytesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(),
                     r.nacksReceived(),
                     r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
-                    r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames);
+                    r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames)
+                    + (paddingBytes == 0 ? "" : String.format("; padding for segmentation offload %,d bytes",
+                    paddingBytes));
             retransmitted = r.framesRetransmitted();
             nacksSent = r.nacksSent();
             timeouts = r.retransmitTimeouts();

@@ -54,6 +54,9 @@ public final class PacketFsTransports {
 
     /** Datagrams read per system call (recvmmsg) on epoll. */
     private static final int DATAGRAMS_PER_READ = 16;
+    /** With UDP_GRO: the largest coalesced datagram (one per recvmsg). */
+    private static final int MAX_COALESCED_DATAGRAM = 65_535;
+    private static final int COALESCED_PER_READ = 1;
 
     /** Default socket receive buffer (bytes): room for bursts at line rate. */
     public static final int DEFAULT_RCVBUF = 4 * 1024 * 1024;
@@ -131,23 +134,34 @@ public final class PacketFsTransports {
         boolean multicast = address.isMulticastAddress();
         NetworkInterface nif = multicastInterface(endpoint, multicast);
         boolean epoll = Epoll.isAvailable();
+        // segmentation offload (UDP_SEGMENT out, UDP_GRO in) for unicast on epoll; opt out with
+        // -Dio.packetfs.udp.offload=false
+        boolean offload = epoll && !multicast && io.netty.channel.epoll.SegmentedDatagramPacket.isSupported()
+                && Boolean.parseBoolean(System.getProperty("io.packetfs.udp.offload", "true"));
+        int slot = offload ? MAX_COALESCED_DATAGRAM : maxFrameLength;
+        int slots = offload ? COALESCED_PER_READ : DATAGRAMS_PER_READ;
         Bootstrap b = new Bootstrap().group(group)
                 .channelFactory(() -> newDatagramChannel(epoll, address instanceof java.net.Inet6Address
                         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET, endpoint.netns()))
                 .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.SO_SNDBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(epoll
-                        ? maxFrameLength * DATAGRAMS_PER_READ : maxFrameLength))
+                        ? slot * slots : maxFrameLength))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(ADAPTER, new PacketFsUdpAdapter(role == Role.CONNECT ? target : null));
+                        ch.pipeline().addLast(ADAPTER, new PacketFsUdpAdapter(role == Role.CONNECT ? target : null,
+                                offload));
                         ch.pipeline().addLast(handler);
                     }
                 });
-        if (epoll) {
+        if (offload) {
+            // UDP_GRO: the kernel hands over up to 64 KiB of same-sized datagrams per recvmsg, with their size, and
+            // Netty splits them (its recvmmsg path drops the size: coalesced datagrams would arrive as one frame)
+            b.option(EpollChannelOption.UDP_GRO, true);
+        } else if (epoll) {
             // recvmmsg: up to DATAGRAMS_PER_READ datagrams per system call, each a slice of one buffer
-            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxFrameLength);
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot);
         }
         if (multicast) {
             b.option(ChannelOption.SO_REUSEADDR, true).option(ChannelOption.IP_MULTICAST_LOOP_DISABLED, false);

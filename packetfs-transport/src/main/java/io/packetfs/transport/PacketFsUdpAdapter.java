@@ -1,6 +1,8 @@
 package io.packetfs.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -19,11 +21,36 @@ import java.net.InetSocketAddress;
  * above has locked onto its peer's session (channel attribute {@link PacketFsReliability#PEER_LOCKED}): the sender of
  * the locking datagram becomes the only peer, so a third party cannot redirect the answers of a running session.
  * Everything above this adapter is the same on every transport.
+ * <p>
+ * <b>Segmentation offload</b> (Linux, epoll; {@link #PacketFsUdpAdapter(InetSocketAddress, boolean)}): frames written
+ * with a void promise (the reliability handler's) between two flushes go out as one {@code UDP_SEGMENT} send of up
+ * to {@value #MAX_SEGMENTS} datagrams, which the kernel cuts into datagrams of the first frame's size; a frame up to
+ * {@value #MAX_PADDING} bytes shorter is padded with zeros to that size (padding after Frame Length is ignored,
+ * docs/PROTOCOL.md 2; counted in {@link #paddingBytes()}), a shorter one ends the batch. On receive, a datagram that
+ * {@code UDP_GRO} coalesced ({@link io.netty.channel.unix.SegmentedDatagramPacket}) is split back into one frame
+ * per segment. Either way the peer sees one frame per datagram, as without offload.
  * Not {@code @Sharable}: it remembers the last sender.
  */
 public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
 
+    /** Datagrams per segmented send, at most (the kernel's UDP_MAX_SEGMENTS is 64 or more). */
+    static final int MAX_SEGMENTS = 64;
+    /** Bytes per segmented send, at most (one IP packet's payload, less headers). */
+    static final int MAX_SEGMENTED_BYTES = 65_000;
+    /** A frame this much shorter than its batch's segment size is padded to it; a shorter one ends the batch. */
+    static final int MAX_PADDING = 16;
+    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(MAX_PADDING).writeZero(MAX_PADDING).asReadOnly());
+
     private final InetSocketAddress peer;
+    private final boolean segmentation;
+    private CompositeByteBuf batch;
+    private InetSocketAddress batchTo;
+    private int segmentSize;
+    private int segments;
+    private long segmentedSends;
+    private long paddingBytes;
+    private long coalescedIn;
     private InetSocketAddress lastSender;
     private InetSocketAddress lockedPeer;
     private long datagramsIn;
@@ -32,7 +59,16 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
 
     /** An adapter that sends to {@code peer}, or (when null) to the last sender. */
     public PacketFsUdpAdapter(InetSocketAddress peer) {
+        this(peer, false);
+    }
+
+    /**
+     * An adapter that sends to {@code peer}, or (when null) to the last sender, with segmentation offload when
+     * {@code segmentation} (only for channels whose transport supports {@code UDP_SEGMENT}: Linux epoll).
+     */
+    public PacketFsUdpAdapter(InetSocketAddress peer, boolean segmentation) {
         this.peer = peer;
+        this.segmentation = segmentation;
     }
 
     @Override
@@ -47,9 +83,24 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
                 return;
             }
             lastSender = from;
-            datagramsIn++;
-            ctx.fireChannelRead(packet.content().retain());
-            packet.release();
+            ByteBuf content = packet.content();
+            int segment = packet instanceof io.netty.channel.unix.SegmentedDatagramPacket
+                    ? ((io.netty.channel.unix.SegmentedDatagramPacket) packet).segmentSize() : 0;
+            if (segment > 0 && content.readableBytes() > segment) {
+                coalescedIn++;
+                try {
+                    for (int at = content.readerIndex(), end = content.writerIndex(); at < end; at += segment) {
+                        datagramsIn++;
+                        ctx.fireChannelRead(content.retainedSlice(at, Math.min(segment, end - at)));
+                    }
+                } finally {
+                    packet.release();
+                }
+            } else {
+                datagramsIn++;
+                ctx.fireChannelRead(content.retain());
+                packet.release();
+            }
             if (lockedPeer == null && from != null
                     && Boolean.TRUE.equals(ctx.channel().attr(PacketFsReliability.PEER_LOCKED).get())) {
                 lockedPeer = from; // the datagram just passed up is the one the session locked onto
@@ -70,10 +121,82 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
                 return;
             }
             datagramsOut++;
-            ctx.write(new DatagramPacket((ByteBuf) msg, to), promise);
+            ByteBuf frame = (ByteBuf) msg;
+            int size = frame.readableBytes();
+            if (!segmentation || !promise.isVoid() || size == 0 || size > MAX_SEGMENTED_BYTES / 2) {
+                sendBatch(ctx);
+                ctx.write(new DatagramPacket(frame, to), promise);
+                return;
+            }
+            if (batch != null && (size > segmentSize || segments == MAX_SEGMENTS || !to.equals(batchTo)
+                    || batch.readableBytes() + segmentSize > MAX_SEGMENTED_BYTES)) {
+                sendBatch(ctx);
+            }
+            if (batch == null) {
+                batch = ctx.alloc().compositeDirectBuffer(2 * MAX_SEGMENTS);
+                batchTo = to;
+                segmentSize = size;
+            }
+            batch.addComponent(true, frame);
+            segments++;
+            int pad = segmentSize - size;
+            if (pad > MAX_PADDING) {
+                sendBatch(ctx); // the short one is the batch's last segment
+            } else if (pad > 0) {
+                batch.addComponent(true, ZEROS.slice(0, pad));
+                paddingBytes += pad;
+            }
         } else {
+            sendBatch(ctx);
             ctx.write(msg, promise);
         }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        sendBatch(ctx);
+        ctx.flush();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+            segments = 0;
+        }
+    }
+
+    private void sendBatch(ChannelHandlerContext ctx) {
+        if (batch == null) {
+            return;
+        }
+        ByteBuf content = batch;
+        int n = segments;
+        batch = null;
+        segments = 0;
+        if (n == 1) {
+            ctx.write(new DatagramPacket(content, batchTo), ctx.voidPromise());
+        } else {
+            segmentedSends++;
+            ctx.write(new io.netty.channel.unix.SegmentedDatagramPacket(content, segmentSize, batchTo),
+                    ctx.voidPromise());
+        }
+    }
+
+    /** Sends of several datagrams at once (segmentation offload). */
+    public long segmentedSends() {
+        return segmentedSends;
+    }
+
+    /** Zero bytes added after frames so that a batch's datagrams have one size (segmentation offload). */
+    public long paddingBytes() {
+        return paddingBytes;
+    }
+
+    /** Received datagrams that the kernel had coalesced (UDP_GRO) and this adapter split. */
+    public long coalescedIn() {
+        return coalescedIn;
     }
 
     /** The peer frames go to now, or null if none is known yet. */
