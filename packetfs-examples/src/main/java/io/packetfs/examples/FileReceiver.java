@@ -43,6 +43,9 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private Path temp;
     private FileChannel file;
     private MessageDigest sha;
+    private FileWriteBehind writeBehind;
+    /** END arrived; the writer is finishing and hashing the last bytes. */
+    private boolean verifying;
     private long written;
     private long start;
     private ProgressBar bar;
@@ -145,14 +148,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
             stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "more data than the announced " + info.size() + " bytes");
             return;
         }
-        if (data.hasArray()) {
-            sha.update(data.array(), data.arrayOffset() + data.readerIndex(), n);
-        } else {
-            sha.update(data.nioBuffer());
-        }
-        while (data.isReadable()) {
-            data.readBytes(file, written + (n - data.readableBytes()), data.readableBytes());
-        }
+        writeBehind.write(data); // hashed and written in order on the writer thread
         written += n;
         if (bar != null) {
             bar.stepTo(written);
@@ -192,6 +188,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 } catch (NoSuchAlgorithmException e) {
                     throw new IllegalStateException(e);
                 }
+                writeBehind = new FileWriteBehind(file, sha, "packetfs-writer");
                 start = System.nanoTime();
                 if (progress) {
                     bar = Transfers.progressBar("recv", info.size());
@@ -204,25 +201,23 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 PacketFsTransferUnits.End end = PacketFsTransferUnits.parseEnd(unit.content());
+                if (verifying) {
+                    return; // a repeated END while the writer finishes
+                }
                 if (written != info.size() || end.bytes() != info.size()) {
                     stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "received " + written + " bytes, the sender sent "
                             + end.bytes() + " of " + info.size() + ": data was lost");
                     return;
                 }
-                byte[] digest = sha.digest();
-                if (!Arrays.equals(digest, end.sha256())) {
-                    stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "SHA-256 mismatch: received "
-                            + FileSender.hex(digest) + ", sender " + FileSender.hex(end.sha256()));
-                    return;
-                }
-                // syncing a large file takes hundreds of milliseconds: not on the event loop, which must go on
-                // acknowledging the sender's last frames meanwhile
-                finishing = true;
-                FileChannel verified = file;
-                file = null;
-                String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
-                CompletableFuture.runAsync(() -> syncAndRename(verified))
-                        .whenComplete((ignored, failure) -> ctx.executor().execute(() -> finished(failure, message)));
+                verifying = true;
+                writeBehind.finish().whenComplete((digest, failure) -> ctx.executor().execute(() -> {
+                    verifying = false;
+                    if (failure != null) {
+                        stop(PacketFsTransferUnits.CLOSE_IO, "cannot write " + output + ": " + failure.getMessage());
+                    } else {
+                        verified(end, digest);
+                    }
+                }));
                 break;
             }
             case PacketFsControlUnit.CLOSE: {
@@ -233,6 +228,27 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
             default:
                 break;
         }
+    }
+
+    /** Back on the event loop with the SHA-256 of everything written: checks it, then syncs and renames. */
+    private void verified(PacketFsTransferUnits.End end, byte[] digest) {
+        if (done.isDone() || file == null) {
+            return; // abandoned meanwhile
+        }
+        if (!Arrays.equals(digest, end.sha256())) {
+            stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "SHA-256 mismatch: received " + FileSender.hex(digest)
+                    + ", sender " + FileSender.hex(end.sha256()));
+            return;
+        }
+        // syncing a large file takes hundreds of milliseconds: not on the event loop, which must go on
+        // acknowledging the sender's last frames meanwhile
+        finishing = true;
+        FileChannel verified = file;
+        file = null;
+        String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
+        writeBehind.close();
+        CompletableFuture.runAsync(() -> syncAndRename(verified))
+                .whenComplete((ignored, failure) -> ctx.executor().execute(() -> finished(failure, message)));
     }
 
     @Override
@@ -307,6 +323,9 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     }
 
     private void abandon(String why) {
+        if (writeBehind != null) {
+            writeBehind.close();
+        }
         if (file != null) {
             try {
                 file.close();

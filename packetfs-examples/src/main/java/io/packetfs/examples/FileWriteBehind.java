@@ -1,0 +1,128 @@
+package io.packetfs.examples;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Writes a received file and hashes it on a thread of its own, so that the event loop only decodes: it copies each
+ * piece of data into a staging buffer ({@value #BUFFER_BYTES} bytes), and every full buffer is hashed (SHA-256) and
+ * written in order by the writer thread, with one system call per buffer instead of one per frame. There are
+ * {@value #BUFFERS} buffers: when the writer falls that far behind, {@link #write} waits for one (the sender is then
+ * slowed by the reliability window, as by a slow disk). A write error is reported by the next {@link #write} or by
+ * {@link #finish()}. Not thread-safe: {@link #write} and {@link #finish} belong to one thread (the event loop).
+ */
+final class FileWriteBehind implements AutoCloseable {
+
+    static final int BUFFER_BYTES = 1 << 20;
+    static final int BUFFERS = 4;
+
+    private final FileChannel file;
+    private final MessageDigest sha;
+    private final ExecutorService writer;
+    private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
+    private ByteBuffer current;
+    private long position;
+    private volatile IOException failure;
+
+    FileWriteBehind(FileChannel file, MessageDigest sha, String threadName) {
+        this.file = file;
+        this.sha = sha;
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < BUFFERS; i++) {
+            free.add(ByteBuffer.allocate(BUFFER_BYTES));
+        }
+    }
+
+    /** Copies the readable bytes of {@code data} (its indexes do not move) for writing. */
+    void write(io.netty.buffer.ByteBuf data) throws IOException {
+        checkFailure();
+        int at = data.readerIndex();
+        int end = data.writerIndex();
+        while (at < end) {
+            if (current == null) {
+                try {
+                    current = free.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for the file writer");
+                }
+                checkFailure();
+            }
+            int n = Math.min(end - at, current.remaining());
+            data.getBytes(at, current.array(), current.arrayOffset() + current.position(), n);
+            current.position(current.position() + n);
+            at += n;
+            if (!current.hasRemaining()) {
+                submit();
+            }
+        }
+    }
+
+    /** Writes what is left; completes with the SHA-256 of everything written, or the first write error. */
+    CompletableFuture<byte[]> finish() {
+        if (current != null && current.position() > 0) {
+            submit();
+        }
+        CompletableFuture<byte[]> digest = new CompletableFuture<>();
+        writer.execute(() -> {
+            if (failure != null) {
+                digest.completeExceptionally(failure);
+            } else {
+                digest.complete(sha.digest());
+            }
+        });
+        return digest;
+    }
+
+    private void submit() {
+        ByteBuffer buf = current;
+        current = null;
+        buf.flip();
+        long at = position;
+        position += buf.remaining();
+        writer.execute(() -> {
+            try {
+                if (failure == null) {
+                    sha.update(buf.array(), buf.arrayOffset(), buf.remaining());
+                    long p = at;
+                    while (buf.hasRemaining()) {
+                        p += file.write(buf, p);
+                    }
+                }
+            } catch (IOException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                // a channel not open for writing, for one: never let the bytes go unwritten silently
+                failure = new IOException(e.toString(), e);
+            } finally {
+                buf.clear();
+                free.add(buf);
+            }
+        });
+    }
+
+    private void checkFailure() throws IOException {
+        IOException e = failure;
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    /** Stops the writer thread (after what was submitted, which a closed file fails quietly). */
+    @Override
+    public void close() {
+        writer.shutdown();
+    }
+}
