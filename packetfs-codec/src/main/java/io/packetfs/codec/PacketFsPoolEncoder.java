@@ -69,7 +69,8 @@ public final class PacketFsPoolEncoder {
     static final int LOCAL_REACH = 2;
     /** Misses in a row before the search starts skipping: step = 1 + misses >>> SKIP_SHIFT. */
     static final int SKIP_SHIFT = 6;
-    static final int MAX_STEP = 15;
+    /** The longest skip (odd; probes, not bytes, cost: see docs/PROTOCOL.md 8.5). */
+    static final int MAX_STEP = 63;
     /** Body bytes a command needs besides its literals: token, count, delta, length. */
     static final int COMMAND_ROOM = 1 + 3 + COPY_MAX_VARINT_BYTES + 4 + 3;
     /** Below this room, pending literals go into a fresh unit instead of a sliver of this one. */

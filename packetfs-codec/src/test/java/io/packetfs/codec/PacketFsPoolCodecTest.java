@@ -150,7 +150,10 @@ class PacketFsPoolCodecTest {
         for (int maxChunk : new int[] {0, 65_536}) {
             PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, 12, maxChunk);
             assertArrayEquals(in, t.decoded);
-            assertEquals(2 * pool.size(), t.encoder.bytesCopied());
+            // after 70,000 random bytes the search skips (odd steps up to MAX_STEP): the second copy may be found
+            // up to 64 probes late, and what went out as literals meanwhile stays literals (PROTOCOL.md 8.5)
+            assertThat(t.encoder.bytesCopied()).isBetween(2 * pool.size() - 64L * PacketFsPoolEncoder.MAX_STEP,
+                    2 * pool.size());
         }
     }
 

@@ -61,6 +61,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private long dataStart;
     private long endSent;
     private MessageDigest sha;
+    private FileReadAhead readAhead;
     private ScheduledFuture<?> ticker;
     private ProgressBar bar;
     private long strayFrames;
@@ -193,6 +194,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 state = State.SENDING;
                 dataStart = System.nanoTime();
+                readAhead = new FileReadAhead(file, sha, channel.alloc(), CHUNK, "packetfs-reader");
                 if (progress) {
                     bar = Transfers.progressBar("send", fileSize);
                 }
@@ -242,20 +244,17 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         try {
             while (state == State.SENDING && channel.isWritable()
                     && (reliable || inserter.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
-                ByteBuf chunk = channel.alloc().heapBuffer(CHUNK);
-                int n;
-                try {
-                    n = chunk.writeBytes(file, sent, CHUNK);
-                } catch (IOException e) {
-                    chunk.release();
-                    throw e;
+                ByteBuf chunk = readAhead.poll(); // read and hashed on the reader thread
+                if (chunk == null) {
+                    // not read yet: the reader calls back (once per wait, from its thread; not a self-queued task)
+                    readAhead.onReady(() -> channel.eventLoop().execute(this::pump));
+                    break;
                 }
-                if (n <= 0) {
-                    chunk.release();
+                if (chunk == FileReadAhead.END) {
                     endOfFile();
                     break;
                 }
-                sha.update(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), n);
+                int n = chunk.readableBytes();
                 sent += n;
                 channel.writeAndFlush(chunk, channel.voidPromise());
                 if (reliable) {
@@ -286,7 +285,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         channel.write(PacketFsCloseWindow.INSTANCE, channel.voidPromise());
         PacketFsTierEncoder encoder = (PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER);
         long refs = encoder.refsEncoded();
-        channel.write(PacketFsTransferUnits.end(channel.alloc(), sent, refs, sha.digest()), channel.voidPromise());
+        channel.write(PacketFsTransferUnits.end(channel.alloc(), sent, refs, readAhead.digest()), channel.voidPromise());
     }
 
     private void finish(boolean ok, String message) {
@@ -296,6 +295,9 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         state = State.DONE;
         if (ticker != null) {
             ticker.cancel(false);
+        }
+        if (readAhead != null) {
+            readAhead.close();
         }
         if (bar != null) {
             bar.stepTo(sent);
