@@ -348,11 +348,7 @@ final class PathBenchCommand implements Callable<Integer> {
             }
             return verify(run, input, out);
         } finally {
-            for (Child ch : started) {
-                ch.kill();
-                children.remove(ch);
-            }
-            deleteTree(runDir);
+            cleanUp(started, runDir);
         }
     }
 
@@ -473,12 +469,17 @@ final class PathBenchCommand implements Callable<Integer> {
             run.seconds = figures[1];
             return verify(run, input, out);
         } finally {
-            for (Child ch : started) {
-                ch.kill();
-                children.remove(ch);
-            }
-            deleteTree(runDir);
+            cleanUp(started, runDir);
         }
+    }
+
+    /** Kills a run's processes and deletes its directory. */
+    private void cleanUp(List<Child> started, Path runDir) {
+        for (Child ch : started) {
+            ch.kill();
+            children.remove(ch);
+        }
+        deleteTree(runDir);
     }
 
     private Run verify(Run run, Path input, Path out) throws IOException {
