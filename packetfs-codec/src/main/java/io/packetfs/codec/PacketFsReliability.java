@@ -90,6 +90,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private static final int MAX_NACK_FRAMES_PER_SCAN = 8;
     /** A gap is asked for again no sooner than this (a repair on loopback takes a fraction of it). */
     private static final long MIN_RENACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A read batch that changed anything is acknowledged at its end, at most this often. */
+    private static final long STATUS_AFTER_READ_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
     /** A NACK for a frame repaired less than this ago is not answered again (see onNack). */
     private static final long NACK_GUARD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -877,6 +879,11 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (!closed && receiving && recvHighest - recvNext > 0) {
             scanGaps(ctx, now());
+        }
+        if (!closed && receiving && statusDue && now() - lastStatusNanos >= STATUS_AFTER_READ_NANOS) {
+            // acknowledge each read batch (at most every 250 us): the sender's round trip then measures the path,
+            // not the timer, and its congestion window grows as a TCP sender's does (docs/PROTOCOL.md 9.2)
+            sendStatus(ctx);
         }
         flush(ctx);
         ctx.fireChannelReadComplete();
