@@ -1035,17 +1035,20 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         if (sendTransmitted != sendAcked) {
             if (now - lastProgressNanos >= rtoNanos) {
                 // nobody asked: the tail may be lost, or the feedback; resend the oldest frames
-                int n = Math.min(config.retransmitBurst(), sendTransmitted - sendAcked);
-                for (int i = 0; i < n; i++) {
+                // probes, as QUIC's PTO (RFC 9002 6.2): the oldest frames and the newest one. The newest shows the
+                // peer every lost frame before it as a gap, which it then asks for; a timeout that was only a late
+                // STATUS (a descheduled peer) costs a few frames, not a burst
+                int outstanding = sendTransmitted - sendAcked;
+                int n = Math.min(config.retransmitBurst(), outstanding);
+                for (int i = 0; i < n - 1; i++) {
                     queueRepair(sendAcked + i, false);
                 }
-                // the first expiry is a loss of the oldest frame (a lost tail: the window is cut once, as for any
-                // loss); a second one in a row, with nothing acknowledged between, means the path carries nothing
-                // the controller expected (persistent congestion, RFC 9002 7.6): the window starts over
+                queueRepair(n < outstanding ? sendTransmitted - 1 : sendAcked + n - 1, false);
+                // an expiry alone is no loss (the repairs NACKs ask for are); a second one in a row, with nothing
+                // acknowledged between, means the path carries nothing the controller expected (persistent
+                // congestion, RFC 9002 7.6): the window starts over
                 if (++timeoutsInARow >= 2) {
                     congestion.onRetransmitTimeout(now);
-                } else {
-                    congestion.onLoss(now, sentAt[sendAcked & sendMask]);
                 }
                 updatePacingRate();
                 transmit(ctx);

@@ -146,7 +146,10 @@ public final class PacketFsReliabilityConfig {
         return maxRetransmitTimeoutNanos;
     }
 
-    /** Unacknowledged frames resent, oldest first, when the retransmission timeout expires. */
+    /**
+     * Frames sent again when the retransmission timeout expires: the oldest unacknowledged ones and the newest (which
+     * shows the peer every lost frame before it, so that it asks for them); default 2.
+     */
     public int retransmitBurst() {
         return retransmitBurst;
     }
@@ -213,7 +216,7 @@ public final class PacketFsReliabilityConfig {
         private long retransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
         private long maxRetransmitTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
         private long minRetransmitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(5);
-        private int retransmitBurst = 32;
+        private int retransmitBurst = 2;
         private long statusIntervalNanos = TimeUnit.MILLISECONDS.toNanos(2);
         private long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
         private long peerTimeoutNanos = TimeUnit.SECONDS.toNanos(10);

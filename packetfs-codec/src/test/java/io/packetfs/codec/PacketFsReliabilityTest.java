@@ -269,17 +269,33 @@ class PacketFsReliabilityTest {
         assertEquals(0, handler(a).framesRetransmitted());
         drainOutbound(a, wire = new ArrayList<>());
         wire.forEach(ByteBuf::release);
-        // ... then the oldest unacknowledged frames go again
+        // ... then two probes go: the oldest unacknowledged frame and the newest (PTO-style, not a burst)
         a.advanceTimeBy(6, TimeUnit.MILLISECONDS); // the next timer tick (5 ms period)
         a.runScheduledPendingTasks();
         assertEquals(1, handler(a).retransmitTimeouts());
         drainOutbound(a, wire = new ArrayList<>());
-        assertThat(wire).isNotEmpty();
+        assertEquals(2, wire.size());
+        // a heard no STATUS yet (this test carries nothing back): its oldest unacknowledged frame is 0
+        assertEquals(0, wire.get(0).getInt(wire.get(0).readerIndex() + 4), "the oldest");
+        assertEquals(9, wire.get(1).getInt(wire.get(1).readerIndex() + 4), "the newest");
         for (ByteBuf f : wire) {
             b.writeInbound(Unpooled.copiedBuffer(f));
             f.release();
         }
+        // the newest shows b the gap at 7 and 8, which it asks for; the repairs complete the tail
+        for (int step = 0; step < 50 && got.size() < 10; step++) {
+            drain(b, got);
+            Link clean = new Link(1, 0, 0, 0, 0);
+            clean.carry(b, a);
+            clean.carry(a, b);
+            a.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            b.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            a.runScheduledPendingTasks();
+            b.runScheduledPendingTasks();
+        }
         drain(b, got);
+        assertThat(handler(b).nacksSent()).isPositive();
+        assertEquals(4, handler(a).framesRetransmitted(), "0 and 9 as probes, 7 and 8 on NACK");
         checkAndRelease(got, 10, 20);
     }
 
