@@ -73,6 +73,8 @@ public final class PacketFsPoolEncoder {
     static final int MAX_STEP = 63;
     /** Body bytes a command needs besides its literals: token, count, delta, length. */
     static final int COMMAND_ROOM = 1 + 3 + COPY_MAX_VARINT_BYTES + 4 + 3;
+    /** Body bytes a literal-only command needs besides its literals: token, count (up to 3 bytes), delta 0. */
+    static final int LITERAL_COMMAND_ROOM = 1 + 3 + 1;
     /** Below this room, pending literals go into a fresh unit instead of a sliver of this one. */
     static final int MIN_LITERAL_ROOM = 32;
 
@@ -297,7 +299,7 @@ public final class PacketFsPoolEncoder {
                 break;
             }
             int lits = p - litStart;
-            int room = (bodyLen == 0 ? maxBody - COPY_MAX_VARINT_BYTES : maxBody - bodyLen) - COMMAND_ROOM;
+            int room = literalRoom();
             if (lits > 0 && lits >= room) {
                 if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
                     emitUnit(sink);
@@ -411,7 +413,7 @@ public final class PacketFsPoolEncoder {
     /** Writes the literals {@code [litStart, upTo)} as literal-only commands. */
     private void emitPendingLiterals(PacketFsPoolCopySink sink, int upTo) {
         while (upTo > litStart) {
-            int room = (bodyLen == 0 ? maxBody - COPY_MAX_VARINT_BYTES : maxBody - bodyLen) - COMMAND_ROOM;
+            int room = literalRoom();
             if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
                 emitUnit(sink);
             } else {
@@ -420,9 +422,26 @@ public final class PacketFsPoolEncoder {
         }
     }
 
+    /**
+     * Literals a literal-only command can still carry in the open unit (or a fresh one): the body less what is
+     * written, or less the unit's start offset, and less the command's own token, count and delta. Reserving a whole
+     * COPY command's room here (as before) left about 20 bytes of every literal unit empty: 1.4 % of the wire.
+     */
+    private int literalRoom() {
+        return (bodyLen == 0 ? maxBody - uvarintLength(cur) : maxBody - bodyLen) - LITERAL_COMMAND_ROOM;
+    }
+
+    static int uvarintLength(long v) {
+        int n = 1;
+        while ((v >>>= 7) != 0) {
+            n++;
+        }
+        return n;
+    }
+
     /** A literal-only command: {@code n} literals from {@code litStart}, delta 0, copy length 0. */
     private void emitLiterals(PacketFsPoolCopySink sink, int n) {
-        ensureRoom(sink, n + COMMAND_ROOM, n);
+        ensureRoom(sink, n + LITERAL_COMMAND_ROOM, n);
         byte[] out = body;
         int at = bodyLen;
         out[at++] = (byte) (COPY_KIND_GEN << COPY_KIND_SHIFT);

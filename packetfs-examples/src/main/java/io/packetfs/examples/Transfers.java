@@ -41,8 +41,11 @@ final class Transfers {
      * within tens of megabytes.
      */
     static final int MAX_TRANSFER_FRAME = 9000 - 28;
-    /** Bytes of a codec frame that a COPY body leaves free (1,492 - 1,480, the encoder's default). */
-    static final int COPY_BODY_HEADROOM = 12;
+    /**
+     * Bytes of a codec frame that a COPY body leaves free: the frame header (8), the unit's opcode and length (3) and
+     * a SYNC unit (5), so that a full unit and the SYNC that may close its window share one frame.
+     */
+    static final int COPY_BODY_HEADROOM = 8 + 3 + 5;
     /** Frame length when the interface's MTU cannot be read. */
     static final int FALLBACK_FRAME = 1500 - 28;
     /** The smallest frame that still carries a COPY unit and a HELLO (IPv4's minimum datagram, less headers). */
@@ -176,7 +179,7 @@ final class Transfers {
                 addImpairment(ch, impair);
                 ch.pipeline().addLast(meter);
                 addCodec(ch, sender.reliable(), sender.timeoutSeconds(), sender.maxRate(), frameLength);
-                // COPY bodies fill the codec's frame: header (8), the unit's opcode and length (3), one spare byte
+                // COPY bodies fill the codec's frame, with room for a SYNC unit
                 int codecFrame = sender.reliable() ? frameLength - PacketFsReliabilityConfig.TRAILER_LENGTH : frameLength;
                 ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool,
                         io.netty.buffer.ByteBufAllocator.DEFAULT, codecFrame - COPY_BODY_HEADROOM)));
