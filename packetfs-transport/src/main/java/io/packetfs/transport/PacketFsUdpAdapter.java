@@ -39,8 +39,15 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     static final int MAX_SEGMENTED_BYTES = 65_000;
     /** A frame this much shorter than its batch's segment size is padded to it; a shorter one ends the batch. */
     static final int MAX_PADDING = 16;
-    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(MAX_PADDING).writeZero(MAX_PADDING).asReadOnly());
+    /** {@code PADDING[n]}: n zero bytes, shared, read-only and never released (no allocation per padded frame). */
+    private static final ByteBuf[] PADDING = new ByteBuf[MAX_PADDING + 1];
+
+    static {
+        ByteBuf zeros = Unpooled.directBuffer(MAX_PADDING).writeZero(MAX_PADDING).asReadOnly();
+        for (int n = 1; n <= MAX_PADDING; n++) {
+            PADDING[n] = Unpooled.unreleasableBuffer(zeros.slice(0, n));
+        }
+    }
 
     private final InetSocketAddress peer;
     private final boolean segmentation;
@@ -143,7 +150,7 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
             if (pad > MAX_PADDING) {
                 sendBatch(ctx); // the short one is the batch's last segment
             } else if (pad > 0) {
-                batch.addComponent(true, ZEROS.slice(0, pad));
+                batch.addComponent(true, PADDING[pad]); // read-only and never released: safe to share
                 paddingBytes += pad;
             }
         } else {
