@@ -49,8 +49,9 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  *     +-- numbered (Sequence Number), flag R set         +-- CRC32C checked (bad: dropped, repaired as lost)
  *     +-- trailer: Session ID | CRC32C appended          +-- Session ID checked (another session: dropped)
  *     +-- kept until the peer's STATUS covers it         +-- duplicate / beyond the window: dropped
- *     +-- sent while inside the peer's window and        +-- held until every earlier frame arrived
- *         the in-flight limit
+ *     +-- sent while inside the peer's window, the       +-- held until every earlier frame arrived
+ *         in-flight limit and the congestion window,
+ *         at the pacer's rate
  *     +-- sent again on NACK, or on timeout              +-- trailer removed, flag R cleared, passed up in order
  *
  *  wire frame:  [ header 8 | units ... | Session ID u32 | CRC32C u32 ]    Frame Length counts all of it
@@ -65,7 +66,10 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  * the path, so that a repair does not queue behind thousands of frames); frames beyond wait here, and the channel
  * turns unwritable (a user-defined writability bit) above {@link PacketFsReliabilityConfig#writeHighWaterFrames()}
  * waiting frames, so an application that writes while {@code channel.isWritable()} is slowed by a slow receiver
- * instead of losing frames.
+ * instead of losing frames. Congestion control ({@link PacketFsReliabilityConfig#congestionControl()}, CUBIC by
+ * default) bounds the bytes in flight, and a pacer spreads frames and repairs out at the controller's
+ * rate, capped by {@link PacketFsReliabilityConfig#maxRateBytesPerSecond()} (docs/PROTOCOL.md 9.5); a retransmission
+ * timeout sends two probes, the oldest unacknowledged frame and the newest.
  * <p>
  * Every side picks a random Session ID for what it sends, and locks onto the first valid session it receives: frames
  * of other sessions (third parties, replays of old transfers), frames whose CRC32C fails and frames without flag R
