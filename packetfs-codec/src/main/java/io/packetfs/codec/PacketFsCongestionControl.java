@@ -51,6 +51,11 @@ public interface PacketFsCongestionControl {
         return false;
     }
 
+    /** Congestion events the controller has answered so far (for summaries and metrics); -1 if it does not count. */
+    default long congestionEvents() {
+        return -1;
+    }
+
     /** A factory of controllers that never limit: no congestion window, no pacing. */
     static Factory unlimited() {
         return maxFrameBytes -> new PacketFsCongestionControl() {

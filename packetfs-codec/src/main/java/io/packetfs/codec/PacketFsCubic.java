@@ -93,7 +93,8 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         return ssthresh == Double.MAX_VALUE ? Long.MAX_VALUE : (long) ssthresh;
     }
 
-    /** Congestion events so far (losses of one round trip count once; timeouts count too). */
+    /** Congestion events so far (losses of one round trip count once; persistent congestion counts too). */
+    @Override
     public long congestionEvents() {
         return congestionEvents;
     }

@@ -2,8 +2,8 @@ package io.packetfs.codec;
 
 /**
  * Spreads frames out in time at a rate (docs/PROTOCOL.md 9.5): a frame may leave when the pacer's clock has reached
- * {@link #nextSendNanos()}, and each frame moves that clock on by its size over the rate. After a pause the clock is
- * at most {@link #burstNanos()} behind now, so at most that much time's worth of bytes leaves at once (the event
+ * now, and each frame moves that clock on by its size over the rate. After a pause the clock is
+ * at most the burst time behind now, so at most that much time's worth of bytes leaves at once (the event
  * loop's timer cannot wake it for every frame; a burst of a quarter millisecond at the path's rate is what the
  * bottleneck's queue must absorb). Rate 0 means unpaced. Plain fields: it lives on one event loop; nothing here
  * allocates.
@@ -41,10 +41,6 @@ final class PacketFsPacer {
         return rate;
     }
 
-    long burstNanos() {
-        return burstNanos;
-    }
-
     /** Nanoseconds until a frame may leave: 0 when it may leave now. */
     long delayNanos(long now) {
         if (rate == 0 || !sent) {
@@ -63,11 +59,6 @@ final class PacketFsPacer {
         long from = !sent || next - (now - credit) < 0 ? now - credit : next;
         sent = true;
         next = from + bytesToNanos(bytes);
-    }
-
-    /** The pacer's clock: no frame leaves before it (meaningful only while paced). */
-    long nextSendNanos() {
-        return next;
     }
 
     private long bytesToNanos(long bytes) {

@@ -592,7 +592,6 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             boolean limited = cwndLimited || 2 * inFlightBefore >= congestion.congestionWindow();
             cwndLimited = false;
             congestion.onAck(now, acked, sample, roundTrip.smoothed(), sentAt[newest], limited);
-            updatePacingRate();
         }
         if (next - sendAcked > 0) {
             now = now == 0 ? now() : now;
@@ -625,8 +624,6 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
         }
         peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
-        transmit(ctx);
-        updateWritability();
     }
 
     /** The retransmission timeout: smoothed round trip + 4 deviations, within the configured bounds. */
@@ -860,13 +857,13 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             int opcode = f.getUnsignedByte(at);
             if (opcode == OPCODE_SYNC || (opcode & 0xC0) != 0xC0 || at + TLV_HEADER_LENGTH > end) {
                 invalidDropped++;
-                return;
+                break; // what the units before said still counts
             }
             int bodyLength = f.getUnsignedShort(at + 1);
             int body = at + TLV_HEADER_LENGTH;
             if (body + bodyLength > end) {
                 invalidDropped++;
-                return;
+                break;
             }
             if (opcode == OPCODE_STATUS) {
                 onStatus(ctx, f, body, bodyLength);
@@ -875,8 +872,11 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
             at = body + bodyLength;
         }
+        // once per feedback frame, after all its units (a NACK frame carries a STATUS too): queued repairs and newly
+        // allowed frames go, flushed once per read batch in channelReadComplete
         updatePacingRate();
-        transmit(ctx); // queued repairs and newly allowed frames, flushed once per read batch in channelReadComplete
+        transmit(ctx);
+        updateWritability();
     }
 
     @Override

@@ -11,14 +11,12 @@ final class PacketFsRttEstimator {
     private long mean = -1;
     private long deviation;
     private long min = Long.MAX_VALUE;
-    private long latest = -1;
 
     /** Adds a sample (negative samples, from a clock that went back, are ignored). */
     void sample(long nanos) {
         if (nanos < 0) {
             return;
         }
-        latest = nanos;
         min = Math.min(min, nanos);
         if (mean < 0) {
             mean = nanos;
@@ -47,11 +45,6 @@ final class PacketFsRttEstimator {
     /** The smallest sample, or -1 before the first. */
     long min() {
         return mean < 0 ? -1 : min;
-    }
-
-    /** The newest sample, or -1 before the first. */
-    long latest() {
-        return latest;
     }
 
     /**

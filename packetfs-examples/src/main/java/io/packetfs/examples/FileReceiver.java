@@ -7,7 +7,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.PacketFsTransferUnits;
 import me.tongfei.progressbar.ProgressBar;
@@ -101,9 +100,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
      * may deliver nothing new here for a while and still be there).
      */
     private long silentNanos() {
-        long silent = System.nanoTime() - lastHeard;
-        PacketFsReliability reliability = reliable ? Transfers.reliabilityOf(ctx.channel()) : null;
-        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
+        return Transfers.silentNanos(ctx.channel(), lastHeard);
     }
 
     private void senderSilent() {

@@ -10,7 +10,6 @@ import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsSyncInserter;
 import io.packetfs.codec.PacketFsTierEncoder;
 import io.packetfs.codec.PacketFsTransferUnits;
@@ -120,9 +119,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
      * transfer longer than the timeout used to fail here, with the receiver alive and acknowledging).
      */
     private long silentNanos() {
-        long silent = System.nanoTime() - lastHeard;
-        PacketFsReliability reliability = reliable ? Transfers.reliabilityOf(channel) : null;
-        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
+        return Transfers.silentNanos(channel, lastHeard);
     }
 
     private void receiverSilent() {

@@ -77,10 +77,8 @@ final class TransferResult {
         pacingRate = r.pacingRate();
         smoothedRttMillis = r.smoothedRttNanos() < 0 ? -1 : r.smoothedRttNanos() / 1e6;
         lossRate = r.lossRate();
-        io.packetfs.codec.PacketFsCongestionControl cc = r.congestionControl();
-        String events = cc instanceof io.packetfs.codec.PacketFsCubic
-                ? String.format(", %,d congestion events", ((io.packetfs.codec.PacketFsCubic) cc).congestionEvents())
-                : "";
+        long counted = r.congestionControl().congestionEvents();
+        String events = counted < 0 ? "" : String.format(", %,d congestion events", counted);
         congestion = String.format("congestion window %s, pacing %s, smoothed RTT %s (min %s), loss %.3f %% "
                         + "(%,d frames)%s; paced %,d times, window-limited %,d times",
                 congestionWindow == Long.MAX_VALUE ? "none" : String.format("%,d bytes", congestionWindow),

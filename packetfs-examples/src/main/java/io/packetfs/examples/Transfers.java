@@ -128,19 +128,12 @@ final class Transfers {
     }
 
     /**
-     * Reliable delivery for a transfer whose peers give up after {@code timeoutSeconds} of silence: the defaults
-     * (2,048-frame receive window, about 3 MB, within the tunnel's 4 MiB socket receive buffer).
-     */
-    static PacketFsReliabilityConfig reliability(int timeoutSeconds) {
-        return PacketFsReliabilityConfig.DEFAULT.toBuilder()
-                .peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS).build();
-    }
-
-    /**
-     * As {@link #reliability(int)} for frames of {@code frameLength}: the frames in flight beyond the newest one
-     * the peer received are bounded in bytes as well as in frames ({@link #MAX_IN_FLIGHT_BYTES}), so jumbo frames
-     * do not overflow a 4 MiB socket receive buffer. The receive window stays 4,096 frames: a receiver cannot know
-     * the size of the frames it will get (with jumbo frames it may hold up to 36 MB for a gap).
+     * Reliable delivery for a transfer of frames of {@code frameLength} whose peers give up after
+     * {@code timeoutSeconds} of silence, never faster than {@code maxRate} (0: no cap): the defaults, with the frames
+     * in flight beyond the newest one the peer received bounded in bytes as well as in frames
+     * ({@link #MAX_IN_FLIGHT_BYTES}), so jumbo frames do not overflow a 4 MiB socket receive buffer. The receive window
+     * stays 4,096 frames: a receiver cannot know the size of the frames it will get (with jumbo frames it may hold up
+     * to 36 MB for a gap).
      */
     static PacketFsReliabilityConfig reliability(int timeoutSeconds, int frameLength, long maxRate) {
         PacketFsReliabilityConfig d = PacketFsReliabilityConfig.DEFAULT;
@@ -163,6 +156,17 @@ final class Transfers {
         if (impair != null && impair.isActive()) {
             ch.pipeline().addLast(new PacketFsImpairment(impair));
         }
+    }
+
+    /**
+     * How long the peer of {@code ch} has said nothing: since {@code lastHeardNanos} ({@link System#nanoTime()}, when
+     * something last reached the transfer handler), or, in reliable mode, since the reliability handler last heard
+     * a valid frame, if that is later: its STATUS and NACK frames stop there and never reach the handler above.
+     */
+    static long silentNanos(Channel ch, long lastHeardNanos) {
+        long silent = System.nanoTime() - lastHeardNanos;
+        PacketFsReliability reliability = reliabilityOf(ch);
+        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
     }
 
     /** The reliability handler of a transfer channel, or null in unreliable mode. */

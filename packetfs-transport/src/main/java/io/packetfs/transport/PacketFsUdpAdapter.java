@@ -26,9 +26,9 @@ import java.net.InetSocketAddress;
  * with a void promise (the reliability handler's) between two flushes go out as one {@code UDP_SEGMENT} send of up
  * to {@value #MAX_SEGMENTS} datagrams, which the kernel cuts into datagrams of the first frame's size; a frame up to
  * {@value #MAX_PADDING} bytes shorter is padded with zeros to that size (padding after Frame Length is ignored,
- * docs/PROTOCOL.md 2; counted in {@link #paddingBytes()}), a shorter one ends the batch. On receive, a datagram that
- * {@code UDP_GRO} coalesced ({@link io.netty.channel.unix.SegmentedDatagramPacket}) is split back into one frame
- * per segment. Either way the peer sees one frame per datagram, as without offload.
+ * docs/PROTOCOL.md 2; counted in {@link #paddingBytes()}), a shorter one ends the batch. On receive, Netty's epoll
+ * channel splits what {@code UDP_GRO} coalesced back into one datagram per segment before this adapter sees it
+ * (see {@link PacketFsTransports}). Either way the peer sees one frame per datagram, as without offload.
  * Not {@code @Sharable}: it remembers the last sender.
  */
 public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
@@ -57,7 +57,6 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     private int segments;
     private long segmentedSends;
     private long paddingBytes;
-    private long coalescedIn;
     private InetSocketAddress lastSender;
     private InetSocketAddress lockedPeer;
     private long datagramsIn;
@@ -90,24 +89,9 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
                 return;
             }
             lastSender = from;
-            ByteBuf content = packet.content();
-            int segment = packet instanceof io.netty.channel.unix.SegmentedDatagramPacket
-                    ? ((io.netty.channel.unix.SegmentedDatagramPacket) packet).segmentSize() : 0;
-            if (segment > 0 && content.readableBytes() > segment) {
-                coalescedIn++;
-                try {
-                    for (int at = content.readerIndex(), end = content.writerIndex(); at < end; at += segment) {
-                        datagramsIn++;
-                        ctx.fireChannelRead(content.retainedSlice(at, Math.min(segment, end - at)));
-                    }
-                } finally {
-                    packet.release();
-                }
-            } else {
-                datagramsIn++;
-                ctx.fireChannelRead(content.retain());
-                packet.release();
-            }
+            datagramsIn++;
+            ctx.fireChannelRead(packet.content().retain());
+            packet.release();
             if (lockedPeer == null && from != null
                     && Boolean.TRUE.equals(ctx.channel().attr(PacketFsReliability.PEER_LOCKED).get())) {
                 lockedPeer = from; // the datagram just passed up is the one the session locked onto
@@ -201,10 +185,6 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
         return paddingBytes;
     }
 
-    /** Received datagrams that the kernel had coalesced (UDP_GRO) and this adapter split. */
-    public long coalescedIn() {
-        return coalescedIn;
-    }
 
     /** The peer frames go to now, or null if none is known yet. */
     public InetSocketAddress currentPeer() {
