@@ -30,7 +30,7 @@ import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
  *     2. the pool's anchor table (one probe with the 8 input bytes at p, {@link PacketFsPoolAnchors}), verified
  *        against the pool and extended backwards over the pending literals
  *     3. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
- *        (misses / 64 | 1, at most 15: odd, so the probes still meet every anchor residue and find pool data
+ *        (misses / 64 | 1, at most 63: odd, so the probes still meet every anchor residue and find pool data
  *        within about 64 steps, backward extension recovering the bytes skipped), so data that is not in the pool
  *        costs one probe per several bytes
  *

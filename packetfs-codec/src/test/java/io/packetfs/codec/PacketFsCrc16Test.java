@@ -113,8 +113,9 @@ class PacketFsCrc16Test {
     @ValueSource(longs = {1L, 42L, 0xC0FFEEL, 0x5EED_0001L})
     void everySmallLengthAtRandomOffsetsMatchesReference(long seed) {
         Random rnd = new Random(seed);
-        for (int length = 0; length <= 70; length++) {
-            for (int trial = 0; trial < 8; trial++) {
+        // Past three lane blocks, so that every split into blocks, 8-byte steps and single bytes is taken.
+        for (int length = 0; length <= 3 * PacketFsCrc16.BLOCK + 17; length++) {
+            for (int trial = 0; trial < (length <= 70 ? 8 : 2); trial++) {
                 int offset = rnd.nextInt(17);
                 int tail = rnd.nextInt(9);
                 byte[] bytes = new byte[offset + length + tail];
@@ -230,7 +231,9 @@ class PacketFsCrc16Test {
     @ValueSource(longs = {1L, 42L, 0xC0FFEEL})
     void byteBufOverloadMatchesForHeapDirectAndComposite(long seed) {
         Random rnd = new Random(seed);
-        for (int length : new int[] {0, 1, 5, 8, 9, 16, 31, 64, 70, 1_000}) {
+        int block = PacketFsCrc16.BLOCK;
+        for (int length : new int[] {0, 1, 5, 8, 9, 16, 31, 64, 70, block - 1, block, block + 1, block + 9,
+                2 * block + 7, 1_000, 1_472, 8_933}) {
             int prefix = 1 + rnd.nextInt(13);
             byte[] bytes = new byte[prefix + length + 3];
             rnd.nextBytes(bytes);
