@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -536,9 +537,12 @@ final class PathBenchCommand implements Callable<Integer> {
     private Child child(List<Child> started, Path runDir, String name, String netns, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // the summaries group digits with ',' whatever the machine's locale
-                "-Duser.language=en", "-Duser.country=US",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // the JIT options this JVM runs with (./packetfs gives -XX:FreqInlineSize), so that every side runs as
+        // ./packetfs send and recv do
+        cmd.addAll(jvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        // the summaries group digits with ',' whatever the machine's locale
+        cmd.addAll(List.of("-Duser.language=en", "-Duser.country=US",
                 "-cp", System.getProperty("java.class.path"), PacketFsCli.class.getName()));
         cmd.addAll(List.of(args));
         if (cleanedUp.get()) {
@@ -548,6 +552,18 @@ final class PathBenchCommand implements Callable<Integer> {
         started.add(c);
         children.add(c);
         return c;
+    }
+
+    /** The {@code -XX:} options among a JVM's input arguments (not agents, heap dumps or flight recordings). */
+    static List<String> jvmOptions(List<String> inputArguments) {
+        List<String> out = new ArrayList<>();
+        for (String a : inputArguments) {
+            if (a.startsWith("-XX:") && !a.startsWith("-XX:StartFlightRecording")
+                    && !a.startsWith("-XX:HeapDumpPath") && !a.startsWith("-XX:LogFile")) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------------------------------------------------

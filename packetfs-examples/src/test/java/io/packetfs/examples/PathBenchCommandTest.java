@@ -33,6 +33,14 @@ class PathBenchCommandTest {
             + "(pfs-path-\\S+-b)/");
 
     @Test
+    void childrenGetTheJitOptionsButNotRecordingsOrLogs() {
+        assertThat(PathBenchCommand.jvmOptions(java.util.List.of("-XX:FreqInlineSize=60", "-Xmx2g",
+                "-XX:StartFlightRecording=filename=a.jfr", "-XX:+UnlockDiagnosticVMOptions", "-XX:LogFile=c.log",
+                "-Dio.netty.leakDetection.level=paranoid", "-XX:HeapDumpPath=/tmp", "-javaagent:x.jar")))
+                .containsExactly("-XX:FreqInlineSize=60", "-XX:+UnlockDiagnosticVMOptions");
+    }
+
+    @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void twoTinyCasesVerifyAndLeaveNothingBehind(@TempDir Path tmp) throws Exception {
         String why = Veth.unavailabilityReason();
