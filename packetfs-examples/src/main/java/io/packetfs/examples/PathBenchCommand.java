@@ -220,6 +220,11 @@ final class PathBenchCommand implements Callable<Integer> {
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
             Transfers.index(pool, poolFile); // cached next to the pool, so no send builds it
         }
+        try (var made = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) made::iterator) {
+                writeBack(p);
+            }
+        }
         List<Child> spinners = new ArrayList<>();
         for (int i = 0; i < busy; i++) {
             Child spinner = Child.start("busy-" + i, List.of("sh", "-c", "while :; do :; done"), null);
@@ -586,10 +591,23 @@ final class PathBenchCommand implements Callable<Integer> {
             } else {
                 writeRandom(p, bytes, seed);
             }
+            writeBack(p);
             inputs.put(key, p);
             digests.put(p, sha256(p));
         }
         return p;
+    }
+
+    /**
+     * Writes a file the bench made to disk now (it stays in the page cache): otherwise the kernel writes back a
+     * just-made 1 GiB pool in the middle of a later transfer, and whichever of PacketFS and TCP runs then pays.
+     */
+    private static void writeBack(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+        }
     }
 
     /** Seeded random bytes: the same seed gives the same file, and no 64-byte run of it is in a pool. */
