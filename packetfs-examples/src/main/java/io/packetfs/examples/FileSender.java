@@ -91,6 +91,8 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         }
         start = System.nanoTime();
         lastHeard = start;
+        // reading and hashing start now, so the first chunks are ready (and that code warm) when the receiver answers
+        readAhead = new FileReadAhead(file, sha, ch.alloc(), CHUNK, "packetfs-reader");
         sendHello();
         ticker = ch.eventLoop().scheduleAtFixedRate(this::tick, HELLO_INTERVAL_MILLIS, HELLO_INTERVAL_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -191,7 +193,6 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 state = State.SENDING;
                 dataStart = System.nanoTime();
-                readAhead = new FileReadAhead(file, sha, channel.alloc(), CHUNK, "packetfs-reader");
                 if (progress) {
                     bar = Transfers.progressBar("send", fileSize);
                 }

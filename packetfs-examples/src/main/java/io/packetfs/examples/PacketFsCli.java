@@ -19,7 +19,20 @@ public final class PacketFsCli implements Runnable {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        quietNettyEvents();
         System.exit(newCommandLine().execute(args));
+    }
+
+    /**
+     * Netty's allocator has JFR events of its own; the first chunk it allocates loads and registers them with the
+     * flight recorder, about 65 ms on the event loop of a fresh JVM, which is where a transfer's handshake waits (a
+     * receiver answered the first HELLO after 100 ms). Off unless {@code -Dio.netty.jfr.enabled} says otherwise;
+     * the JDK's own events and recordings are not affected. Before any Netty class is loaded.
+     */
+    static void quietNettyEvents() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
     }
 
     /** A configured command line (also used by tests). */
