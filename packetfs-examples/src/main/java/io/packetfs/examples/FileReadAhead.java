@@ -41,7 +41,9 @@ final class FileReadAhead implements AutoCloseable {
         long position = 0;
         try {
             while (!closed) {
-                ByteBuf buf = alloc.heapBuffer(chunk);
+                // direct: the read system call fills it (a heap buffer gets a second copy, from a temporary direct
+                // buffer of the JDK's)
+                ByteBuf buf = alloc.directBuffer(chunk);
                 int n;
                 try {
                     n = buf.writeBytes(file, position, chunk);
@@ -55,7 +57,7 @@ final class FileReadAhead implements AutoCloseable {
                     hand(END);
                     return;
                 }
-                sha.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), n);
+                sha.update(buf.internalNioBuffer(buf.readerIndex(), n));
                 position += n;
                 hand(buf);
             }

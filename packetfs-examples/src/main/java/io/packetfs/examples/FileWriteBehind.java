@@ -41,7 +41,9 @@ final class FileWriteBehind implements AutoCloseable {
             return t;
         });
         for (int i = 0; i < BUFFERS; i++) {
-            free.add(ByteBuffer.allocate(BUFFER_BYTES));
+            // direct: the write system call copies from it as it is (a heap buffer is first copied into a temporary
+            // direct one by the JDK), and the digest reads it through a small array of its own
+            free.add(ByteBuffer.allocateDirect(BUFFER_BYTES));
         }
     }
 
@@ -61,8 +63,10 @@ final class FileWriteBehind implements AutoCloseable {
                 checkFailure();
             }
             int n = Math.min(end - at, current.remaining());
-            data.getBytes(at, current.array(), current.arrayOffset() + current.position(), n);
-            current.position(current.position() + n);
+            int limit = current.limit();
+            current.limit(current.position() + n);
+            data.getBytes(at, current); // moves current's position by n
+            current.limit(limit);
             at += n;
             if (!current.hasRemaining()) {
                 submit();
@@ -95,7 +99,7 @@ final class FileWriteBehind implements AutoCloseable {
         writer.execute(() -> {
             try {
                 if (failure == null) {
-                    sha.update(buf.array(), buf.arrayOffset(), buf.remaining());
+                    sha.update(buf.duplicate());
                     long p = at;
                     while (buf.hasRemaining()) {
                         p += file.write(buf, p);
