@@ -30,7 +30,7 @@ import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
  *     2. the pool's anchor table (one probe with the 8 input bytes at p, {@link PacketFsPoolAnchors}), verified
  *        against the pool and extended backwards over the pending literals
  *     3. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
- *        (misses / 64 | 1, at most 63: odd, so the probes still meet every anchor residue and find pool data
+ *        (misses / 64 | 1, at most 255: odd, so the probes still meet every anchor residue and find pool data
  *        within about 64 steps, backward extension recovering the bytes skipped), so data that is not in the pool
  *        costs one probe per several bytes
  *
@@ -70,7 +70,7 @@ public final class PacketFsPoolEncoder {
     /** Misses in a row before the search starts skipping: step = 1 + misses >>> SKIP_SHIFT. */
     static final int SKIP_SHIFT = 6;
     /** The longest skip (odd; probes, not bytes, cost: see docs/PROTOCOL.md 8.5). */
-    static final int MAX_STEP = 63;
+    static final int MAX_STEP = 255;
     /** Body bytes a command needs besides its literals: token, count, delta, length. */
     static final int COMMAND_ROOM = 1 + 3 + COPY_MAX_VARINT_BYTES + 4 + 3;
     /** Body bytes a literal-only command needs besides its literals: token, count (up to 3 bytes), delta 0. */
