@@ -74,6 +74,17 @@ public final class PacketFsTransferUnits {
         return new PacketFsControlUnit(PacketFsControlUnit.HELLO, b);
     }
 
+    /** HELLO for {@code pool}: its fingerprint, size and geometry. */
+    public static PacketFsControlUnit hello(ByteBufAllocator alloc, int role, PacketFsPool pool) {
+        ByteBuf g = alloc.heapBuffer();
+        try {
+            pool.geometry().writeTo(g);
+            return hello(alloc, role, pool.fingerprint(), pool.size(), io.netty.buffer.ByteBufUtil.getBytes(g));
+        } finally {
+            g.release();
+        }
+    }
+
     /** Parses a HELLO body. */
     public static Hello parseHello(ByteBuf body) {
         int i = body.readerIndex();

@@ -228,9 +228,24 @@ final class BenchTrial {
         void write(long i);
     }
 
+    /** Counts the frames a receiver's transport adapter passes up, and their bytes. */
+    static final class InCounter extends io.netty.channel.ChannelInboundHandlerAdapter {
+        volatile long framesIn;
+        volatile long bytesIn;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.buffer.ByteBuf) {
+                framesIn++;
+                bytesIn += ((io.netty.buffer.ByteBuf) msg).readableBytes();
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     /** The receiver's counts (written on its event loop only) and the sender's credit. */
     static final class Meter {
-        final WireMeter wire = new WireMeter();
+        final InCounter wire = new InCounter();
         final AtomicLong done = new AtomicLong();
         final Histogram latency = new Histogram(MAX_LATENCY_NANOS, 3);
         final int scheduleMask;
@@ -347,7 +362,7 @@ final class BenchTrial {
             long now = System.nanoTime();
             try {
                 if (msg instanceof DatagramPacket) {
-                    WireMeter w = meter.wire;
+                    InCounter w = meter.wire;
                     w.framesIn++;
                     w.bytesIn += ((DatagramPacket) msg).content().readableBytes();
                     meter.messageDone(now);

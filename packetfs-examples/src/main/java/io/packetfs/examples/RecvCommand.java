@@ -3,7 +3,8 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.transfer.PacketFsFileReceiver;
+import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsTransports;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,14 +80,14 @@ final class RecvCommand implements Callable<Integer> {
                                   int timeout, boolean reliable, PacketFsImpairment.Settings impair,
                                   CompletableFuture<Channel> ready) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
-        try {
-            WireMeter meter = new WireMeter();
-            int frameLength = Transfers.frameLength(endpoint, false);
-            FileReceiver receiver = new FileReceiver(pool, output, meter, progress, timeout, reliable);
+        try (Transfers.Progress bar = progress ? new Transfers.Progress("recv") : null) {
+            int frameLength = PacketFsTransferConfig.frameLengthFor(endpoint, false);
+            PacketFsFileReceiver receiver = new PacketFsFileReceiver(pool, output,
+                    Transfers.config(timeout, reliable, frameLength, 0, impair), bar);
             Channel ch;
             try {
                 ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group,
-                        Transfers.receiver(pool, meter, receiver, impair, frameLength), frameLength).sync().channel();
+                        receiver.initializer(), frameLength).sync().channel();
             } catch (Exception | Error e) {
                 ready.completeExceptionally(e);
                 throw e;
@@ -94,15 +96,9 @@ final class RecvCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             ready.complete(ch);
             try {
-                TransferResult r = receiver.done.get();
-                // let the CLOSE unit reach the sender before the socket goes away
-                ch.eventLoop().submit(() -> ch.flush()).sync();
-                PacketFsReliability reliability = Transfers.reliabilityOf(ch);
-                if (reliability != null) {
-                    // reliable mode: until the sender acknowledged it (repaired if lost), for at most 2 s
-                    reliability.whenAcknowledged().await(2, TimeUnit.SECONDS);
-                }
-                ch.close().sync();
+                TransferResult r = TransferResult.await(receiver.result());
+                // the CLOSE unit must reach the sender before the socket goes away (repaired if lost, up to 2 s)
+                receiver.close(ch, Duration.ofSeconds(2));
                 return r;
             } finally {
                 try {

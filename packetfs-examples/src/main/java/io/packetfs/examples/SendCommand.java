@@ -4,7 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.transfer.PacketFsFileSender;
+import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsTransports;
@@ -102,20 +103,13 @@ final class SendCommand implements Callable<Integer> {
                                int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair,
                                long maxRate) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);
-        try {
-            WireMeter meter = new WireMeter();
-            int frameLength = Transfers.frameLength(endpoint, true);
-            FileSender sender = new FileSender(pool, input, timeout, meter, progress, reliable);
-            sender.maxRate(maxRate);
+        try (Transfers.Progress bar = progress ? new Transfers.Progress("send") : null) {
+            int frameLength = PacketFsTransferConfig.frameLengthFor(endpoint, true);
+            PacketFsFileSender sender = new PacketFsFileSender(pool, input,
+                    Transfers.config(timeout, reliable, frameLength, maxRate, impair), bar);
             Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.CONNECT, group,
-                    Transfers.sender(pool, index, meter, sender, impair, frameLength), frameLength)
-                    .sync().channel();
-            ch.eventLoop().execute(() -> sender.start(ch));
-            TransferResult r = sender.done.get();
-            PacketFsReliability reliability = Transfers.reliabilityOf(ch);
-            if (reliability != null) {
-                reliability.acknowledgeNow(); // the receiver's CLOSE arrived: tell it, so it can go at once
-            }
+                    sender.initializer(), frameLength).sync().channel();
+            TransferResult r = TransferResult.await(sender.start(ch));
             ch.close().sync();
             return r;
         } finally {

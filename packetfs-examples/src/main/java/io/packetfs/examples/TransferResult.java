@@ -36,56 +36,71 @@ final class TransferResult {
     /** Wire bytes of first transmissions (reliable mode), or -1. */
     long firstTransmissionBytes = -1;
 
-    /** Records what the reliability handler of {@code ch} did, if there is one. */
-    void recordRepair(io.netty.channel.Channel ch) {
-        io.packetfs.codec.PacketFsReliability r = Transfers.reliabilityOf(ch);
-        io.packetfs.transport.PacketFsUdpAdapter udp = ch.pipeline().get(io.packetfs.transport.PacketFsUdpAdapter.class);
-        io.packetfs.transport.PacketFsEthernetAdapter l2 =
-                ch.pipeline().get(io.packetfs.transport.PacketFsEthernetAdapter.class);
-        foreignFrames = udp != null ? udp.foreignDatagrams() : l2 != null ? l2.foreignFrames() : 0;
-        if (udp != null) {
-            // zeros after frames so that a segmented send's datagrams have one size: on the wire too
-            paddingBytes = udp.paddingBytes();
-            wireBytes += paddingBytes;
+    /** The CLI's view of a transfer's result: the same figures, and the summary lines formatted from them. */
+    static TransferResult of(io.packetfs.transfer.PacketFsTransferResult t) {
+        TransferResult r = new TransferResult();
+        r.ok = t.ok();
+        r.message = t.message();
+        r.fileBytes = t.fileBytes();
+        r.wireBytes = t.wireBytes();
+        r.frames = t.frames();
+        r.refs = t.references();
+        r.seconds = t.elapsed().toNanos() / 1e9;
+        r.handshakeSeconds = t.handshake().toNanos() / 1e9;
+        r.dataSeconds = t.data().toNanos() / 1e9;
+        r.closingSeconds = t.closing().toNanos() / 1e9;
+        io.packetfs.transfer.PacketFsTransferResult.Repair p = t.repair();
+        if (p != null) {
+            r.foreignFrames = p.fromOtherHosts();
+            r.paddingBytes = p.paddingBytes();
+            r.repair = String.format("frames sent %,d, retransmitted %,d (%,d bytes, %,d timeouts); NACKs sent %,d, "
+                            + "received %,d; dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, "
+                            + "beyond window %,d, from other hosts %,d",
+                    p.framesSent(), p.retransmitted(), p.bytesRetransmitted(), p.timeouts(), p.nacksSent(),
+                    p.nacksReceived(), p.duplicatesDropped(), p.corruptDropped(), p.otherSessionDropped(),
+                    p.invalidDropped(), p.beyondWindowDropped(), p.fromOtherHosts())
+                    + (p.paddingBytes() == 0 ? "" : String.format("; padding for segmentation offload %,d bytes",
+                    p.paddingBytes()));
+            r.retransmitted = p.retransmitted();
+            r.nacksSent = p.nacksSent();
+            r.timeouts = p.timeouts();
+            r.firstTransmissionBytes = p.firstTransmissionBytes();
+            r.corruptDropped = p.corruptDropped();
+            r.invalidDropped = p.invalidDropped();
+            r.duplicatesDropped = p.duplicatesDropped();
         }
-        if (r != null) {
-            repair = String.format("frames sent %,d, retransmitted %,d (%,d bytes, %,d timeouts); NACKs sent %,d, received %,d; "
-                            + "dropped: duplicate %,d, corrupt %,d, other session %,d, invalid %,d, beyond window %,d",
-                    r.framesSent(), r.framesRetransmitted(), r.bytesRetransmitted(), r.retransmitTimeouts(), r.nacksSent(),
-                    r.nacksReceived(),
-                    r.duplicatesDropped(), r.corruptDropped(), r.foreignDropped(), r.invalidDropped(),
-                    r.overflowDropped()) + String.format(", from other hosts %,d", foreignFrames)
-                    + (paddingBytes == 0 ? "" : String.format("; padding for segmentation offload %,d bytes",
-                    paddingBytes));
-            retransmitted = r.framesRetransmitted();
-            nacksSent = r.nacksSent();
-            timeouts = r.retransmitTimeouts();
-            firstTransmissionBytes = r.bytesSent();
-            corruptDropped = r.corruptDropped();
-            invalidDropped = r.invalidDropped();
-            duplicatesDropped = r.duplicatesDropped();
+        io.packetfs.transfer.PacketFsTransferResult.Congestion c = t.congestion();
+        if (c != null) {
+            r.congestionWindow = c.windowBytes();
+            r.pacingRate = c.pacingRate();
+            r.smoothedRttMillis = c.smoothedRtt() == null ? -1 : c.smoothedRtt().toNanos() / 1e6;
+            r.lossRate = c.lossRate();
+            String events = c.events() < 0 ? "" : String.format(", %,d congestion events", c.events());
+            r.congestion = String.format("congestion window %s, pacing %s, smoothed RTT %s (min %s), loss %.3f %% "
+                            + "(%,d frames)%s; paced %,d times, window-limited %,d times",
+                    c.windowBytes() == Long.MAX_VALUE ? "none" : String.format("%,d bytes", c.windowBytes()),
+                    c.pacingRate() == 0 ? "off" : String.format("%.1f MB/s", c.pacingRate() / 1e6),
+                    c.smoothedRtt() == null ? "-" : String.format("%.2f ms", c.smoothedRtt().toNanos() / 1e6),
+                    c.minRtt() == null ? "-" : String.format("%.2f ms", c.minRtt().toNanos() / 1e6),
+                    100 * c.lossRate(), c.framesLost(), events, c.pacerWaits(), c.windowWaits());
         }
+        return r;
     }
 
-    /** Records the congestion controller's state at the end (call on the sender, in reliable mode). */
-    void recordCongestion(io.netty.channel.Channel ch) {
-        io.packetfs.codec.PacketFsReliability r = Transfers.reliabilityOf(ch);
-        if (r == null) {
-            return;
+    /**
+     * Waits for a transfer's future: its result, or, when it failed with a {@link
+     * io.packetfs.transfer.PacketFsTransferException}, the figures of the failed transfer.
+     */
+    static TransferResult await(java.util.concurrent.Future<io.packetfs.transfer.PacketFsTransferResult> f)
+            throws InterruptedException, java.util.concurrent.ExecutionException {
+        try {
+            return of(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof io.packetfs.transfer.PacketFsTransferException) {
+                return of(((io.packetfs.transfer.PacketFsTransferException) e.getCause()).result());
+            }
+            throw e;
         }
-        congestionWindow = r.congestionWindow();
-        pacingRate = r.pacingRate();
-        smoothedRttMillis = r.smoothedRttNanos() < 0 ? -1 : r.smoothedRttNanos() / 1e6;
-        lossRate = r.lossRate();
-        long counted = r.congestionControl().congestionEvents();
-        String events = counted < 0 ? "" : String.format(", %,d congestion events", counted);
-        congestion = String.format("congestion window %s, pacing %s, smoothed RTT %s (min %s), loss %.3f %% "
-                        + "(%,d frames)%s; paced %,d times, window-limited %,d times",
-                congestionWindow == Long.MAX_VALUE ? "none" : String.format("%,d bytes", congestionWindow),
-                pacingRate == 0 ? "off" : String.format("%.1f MB/s", pacingRate / 1e6),
-                smoothedRttMillis < 0 ? "-" : String.format("%.2f ms", smoothedRttMillis),
-                r.minRttNanos() < 0 ? "-" : String.format("%.2f ms", r.minRttNanos() / 1e6),
-                100 * lossRate, r.framesLost(), events, r.pacerWaits(), r.congestionWindowWaits());
     }
 
     static TransferResult failure(String message) {

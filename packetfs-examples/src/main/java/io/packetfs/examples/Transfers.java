@@ -1,17 +1,12 @@
 package io.packetfs.examples;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolDecoder;
-import io.packetfs.codec.PacketFsPoolDecoderHandler;
-import io.packetfs.codec.PacketFsPoolEncoder;
-import io.packetfs.codec.PacketFsPoolEncoderHandler;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
-import io.packetfs.codec.PacketFsReliability;
-import io.packetfs.codec.PacketFsReliabilityConfig;
+import io.packetfs.transfer.PacketFsTransferConfig;
+import io.packetfs.transfer.PacketFsTransferListener;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 
@@ -19,96 +14,23 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-/** The pipelines of a file transfer, and pool opening, shared by send, recv and demo. */
+/**
+ * What send, recv, demo and the benchmarks share around the transfer library ({@code io.packetfs.transfer}): pool
+ * opening with the CLI's messages, the transfer settings from command-line options, progress bars, size and rate
+ * parsing.
+ */
 final class Transfers {
 
-    /**
-     * Frames of at most 1,500 bytes (every Ethernet MTU), CRC on, windows of 4,096 references: flow control counts
-     * windows, so 16 windows in flight are at most 256 KiB of frames (L3), within a default 208 KiB..4 MiB socket
-     * receive buffer.
-     */
-    static final PacketFsConfig CONFIG = PacketFsConfig.builder().windowPow2(12).build();
+    /** The codec settings of every transfer (tests that build a transfer's codec by hand use them). */
+    static final PacketFsConfig CONFIG = PacketFsTransferConfig.DEFAULT.codecConfig();
 
-    /**
-     * The largest frame a transfer uses: a jumbo Ethernet payload less IPv4 and UDP headers. Larger interfaces
-     * (loopback's 64 KiB) stay at this, so that a lost frame costs little and the frames held for repair stay
-     * within tens of megabytes.
-     */
-    static final int MAX_TRANSFER_FRAME = 9000 - 28;
-    /**
-     * Bytes of a codec frame that a COPY body leaves free: the frame header (8), the unit's opcode and length (3) and
-     * a SYNC unit (5), so that a full unit and the SYNC that may close its window share one frame.
-     */
-    static final int COPY_BODY_HEADROOM = 8 + 3 + 5;
-    /** Frame length when the interface's MTU cannot be read. */
-    static final int FALLBACK_FRAME = 1500 - 28;
-    /** The smallest frame that still carries a COPY unit and a HELLO (IPv4's minimum datagram, less headers). */
-    static final int MIN_TRANSFER_FRAME = 576 - 28;
-    /** Bytes that reliable delivery may have in flight beyond the newest frame received, at most (3 MiB: inside a
-     * 4 MiB socket receive buffer). */
-    static final int MAX_IN_FLIGHT_BYTES = 3 << 20;
-
-    /** The codec settings of a transfer whose frames are at most {@code frameLength} bytes. */
-    static PacketFsConfig config(int frameLength) {
-        return CONFIG.toBuilder().maxFrameLength(frameLength).build();
-    }
-
-    /**
-     * The frame length for {@code endpoint}, from the MTU of the interface the traffic leaves by (docs/PROTOCOL.md
-     * 2): the MTU itself on Layer 2, the MTU less the IP and UDP headers in the UDP tunnel (so that no frame is
-     * fragmented: one lost fragment loses the frame), within {@link #MIN_TRANSFER_FRAME}..{@link #MAX_TRANSFER_FRAME}.
-     * A receiver takes the largest frame ({@code sending} false on UDP): it cannot know the sender's MTU, and a
-     * datagram larger than its buffer would be cut.
-     */
-    static int frameLength(PacketFsEndpoint endpoint, boolean sending) {
-        if (endpoint.kind() == PacketFsEndpoint.Kind.UDP && !sending) {
-            return MAX_TRANSFER_FRAME;
-        }
-        try {
-            int mtu;
-            int headers;
-            if (endpoint.kind() == PacketFsEndpoint.Kind.L2) {
-                headers = 0;
-                java.util.concurrent.Callable<Integer> read = () -> {
-                    java.net.NetworkInterface ni = java.net.NetworkInterface.getByName(endpoint.iface());
-                    return ni == null ? -1 : ni.getMTU();
-                };
-                mtu = endpoint.netns() == null ? read.call()
-                        : io.packetfs.transport.PacketFsNetns.call(endpoint.netns(), read);
-            } else {
-                java.net.InetAddress peer = java.net.InetAddress.getByName(endpoint.host());
-                headers = peer instanceof java.net.Inet6Address ? 48 : 28;
-                mtu = routeMtu(peer, endpoint);
-            }
-            if (mtu <= 0) {
-                return FALLBACK_FRAME;
-            }
-            return Math.max(MIN_TRANSFER_FRAME, Math.min(MAX_TRANSFER_FRAME, mtu - headers));
-        } catch (Exception e) {
-            return FALLBACK_FRAME; // the transport reports a bad endpoint itself, with a better message
-        }
-    }
-
-    /** The MTU of the interface a datagram to {@code peer} leaves by (a connected socket's local address). */
-    private static int routeMtu(java.net.InetAddress peer, PacketFsEndpoint endpoint) throws IOException {
-        if (peer.isMulticastAddress()) {
-            return FALLBACK_FRAME + 28; // a group's members may sit behind any MTU: the common one
-        }
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
-            probe.connect(peer, Math.max(1, endpoint.port()));
-            java.net.NetworkInterface ni = java.net.NetworkInterface.getByInetAddress(probe.getLocalAddress());
-            if (ni == null && peer.isLoopbackAddress()) {
-                ni = java.net.NetworkInterface.getByInetAddress(peer);
-            }
-            return ni == null ? -1 : ni.getMTU();
-        }
-    }
     private Transfers() {
     }
 
@@ -128,83 +50,43 @@ final class Transfers {
     }
 
     /**
-     * Reliable delivery for a transfer of frames of {@code frameLength} whose peers give up after
-     * {@code timeoutSeconds} of silence, never faster than {@code maxRate} (0: no cap): the defaults, with the frames
-     * in flight beyond the newest one the peer received bounded in bytes as well as in frames
-     * ({@link #MAX_IN_FLIGHT_BYTES}), so jumbo frames do not overflow a 4 MiB socket receive buffer. The receive window
-     * stays 4,096 frames: a receiver cannot know the size of the frames it will get (with jumbo frames it may hold up
-     * to 36 MB for a gap).
+     * The settings of a transfer from the command's options: frames of {@code frameLength}, the peer timeout, the
+     * delivery mode, a rate cap (0: none), an impairment of what this side receives (null: none), and the metrics
+     * that {@code --metrics-port} serves, if any.
      */
-    static PacketFsReliabilityConfig reliability(int timeoutSeconds, int frameLength, long maxRate) {
-        PacketFsReliabilityConfig d = PacketFsReliabilityConfig.DEFAULT;
-        int inFlight = Math.max(64, Math.min(d.maxInFlightFrames(), MAX_IN_FLIGHT_BYTES / frameLength));
-        return d.toBuilder().peerTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)
-                .maxInFlightFrames(inFlight).maxRate(maxRate).build();
+    static PacketFsTransferConfig config(int timeoutSeconds, boolean reliable, int frameLength, long maxRate,
+                                         PacketFsImpairment.Settings impair) {
+        CliMetrics m = CliMetrics.current();
+        return PacketFsTransferConfig.builder().reliable(reliable)
+                .peerTimeout(Duration.ofSeconds(timeoutSeconds)).frameLength(frameLength).maxRate(maxRate)
+                .impairment(impair).metrics(m == null ? null : m.metrics).build();
     }
 
-    private static void addCodec(Channel ch, boolean reliable, int timeoutSeconds, long maxRate, int frameLength) {
-        PacketFsConfig config = config(frameLength);
-        if (reliable) {
-            CliMetrics.addReliableCodec(ch.pipeline(), config, reliability(timeoutSeconds, frameLength, maxRate));
-        } else {
-            CliMetrics.addCodec(ch.pipeline(), config);
+    /** A progress bar that a transfer's listener drives; opened at the first report, closed by {@link #close}. */
+    static final class Progress implements PacketFsTransferListener, AutoCloseable {
+        private final String task;
+        private me.tongfei.progressbar.ProgressBar bar;
+
+        Progress(String task) {
+            this.task = task;
         }
-    }
 
-    /** Impairs what the channel receives, right above the transport adapter (--simulate). */
-    private static void addImpairment(Channel ch, PacketFsImpairment.Settings impair) {
-        if (impair != null && impair.isActive()) {
-            ch.pipeline().addLast(new PacketFsImpairment(impair));
+        @Override
+        public void onProgress(long done, long total) {
+            if (bar == null && total >= 0) {
+                bar = progressBar(task, total);
+            }
+            if (bar != null) {
+                bar.stepTo(done);
+            }
         }
-    }
 
-    /**
-     * How long the peer of {@code ch} has said nothing: since {@code lastHeardNanos} ({@link System#nanoTime()}, when
-     * something last reached the transfer handler), or, in reliable mode, since the reliability handler last heard
-     * a valid frame, if that is later: its STATUS and NACK frames stop there and never reach the handler above.
-     */
-    static long silentNanos(Channel ch, long lastHeardNanos) {
-        long silent = System.nanoTime() - lastHeardNanos;
-        PacketFsReliability reliability = reliabilityOf(ch);
-        return reliability == null ? silent : Math.min(silent, reliability.silentNanos());
-    }
-
-    /** The reliability handler of a transfer channel, or null in unreliable mode. */
-    static PacketFsReliability reliabilityOf(Channel ch) {
-        return ch.pipeline().get(PacketFsReliability.class);
-    }
-
-    static ChannelInitializer<Channel> sender(PacketFsPool pool, PacketFsPoolIndex index, WireMeter meter,
-                                              FileSender sender, PacketFsImpairment.Settings impair,
-                                              int frameLength) {
-        return new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                addImpairment(ch, impair);
-                ch.pipeline().addLast(meter);
-                addCodec(ch, sender.reliable(), sender.timeoutSeconds(), sender.maxRate(), frameLength);
-                // COPY bodies fill the codec's frame, with room for a SYNC unit
-                int codecFrame = sender.reliable() ? frameLength - PacketFsReliabilityConfig.TRAILER_LENGTH : frameLength;
-                ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool,
-                        io.netty.buffer.ByteBufAllocator.DEFAULT, codecFrame - COPY_BODY_HEADROOM)));
-                ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
-                ch.pipeline().addLast(sender);
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
             }
-        };
-    }
-
-    static ChannelInitializer<Channel> receiver(PacketFsPool pool, WireMeter meter, FileReceiver receiver,
-                                                PacketFsImpairment.Settings impair, int frameLength) {
-        return new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                addImpairment(ch, impair);
-                ch.pipeline().addLast(meter);
-                addCodec(ch, receiver.reliable(), receiver.timeoutSeconds(), 0, frameLength);
-                ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
-                ch.pipeline().addLast(receiver);
-            }
-        };
+        }
     }
 
     /**

@@ -334,8 +334,7 @@ class ReliableTransferTest {
         EmbeddedChannel reliable = new EmbeddedChannel();
         PacketFsPipelines.addReliableCodec(reliable.pipeline(), Transfers.CONFIG, PacketFsReliabilityConfig.DEFAULT);
         for (EmbeddedChannel ch : new EmbeddedChannel[] {plain, reliable}) {
-            ch.writeAndFlush(PacketFsTransferUnits.hello(ch.alloc(), PacketFsTransferUnits.ROLE_SENDER,
-                    pool.fingerprint(), pool.size(), FileSender.geometryBytes(pool)));
+            ch.writeAndFlush(PacketFsTransferUnits.hello(ch.alloc(), PacketFsTransferUnits.ROLE_SENDER, pool));
             for (Object f; (f = ch.readOutbound()) != null; ) {
                 ByteBuf b = (ByteBuf) f;
                 byte[] bytes = new byte[b.readableBytes()];

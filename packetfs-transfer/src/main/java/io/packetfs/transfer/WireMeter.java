@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.transfer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;

@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.transfer;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;

@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.transfer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -8,12 +8,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
-import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsSyncInserter;
-import io.packetfs.codec.PacketFsTierEncoder;
+import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsTransferUnits;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -32,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #MAX_WINDOWS_IN_FLIGHT} windows ahead of the receiver's SYNC_ACKs; END with the SHA-256; then it waits for
  * the receiver's CLOSE, which carries the verdict.
  */
-final class FileSender extends ChannelInboundHandlerAdapter {
+final class FileSendHandler extends ChannelInboundHandlerAdapter {
 
     /** Windows sent but not yet acknowledged, at most. */
     static final int MAX_WINDOWS_IN_FLIGHT = 16;
@@ -41,14 +39,14 @@ final class FileSender extends ChannelInboundHandlerAdapter {
 
     private enum State { HANDSHAKE, SENDING, ENDING, DONE }
 
-    final CompletableFuture<TransferResult> done = new CompletableFuture<>();
+    final CompletableFuture<PacketFsTransferResult> done = new CompletableFuture<>();
     private final PacketFsPool pool;
     private final Path input;
     private final long timeoutNanos;
-    private final WireMeter meter;
-    private final boolean progress;
+    private final TransferPipeline pipeline;
+    private final PacketFsTransferListener listener;
     private final boolean reliable;
-    private final int timeoutSeconds;
+    private final long timeoutSeconds;
     private State state = State.HANDSHAKE;
     private Channel channel;
     private FileChannel file;
@@ -62,20 +60,19 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     private MessageDigest sha;
     private FileReadAhead readAhead;
     private ScheduledFuture<?> ticker;
-    private ProgressBar bar;
     private long strayFrames;
     private boolean pumpScheduled;
-    private long maxRate;
+    private long reported;
 
-    FileSender(PacketFsPool pool, Path input, int timeoutSeconds, WireMeter meter, boolean progress,
-               boolean reliable) {
-        this.reliable = reliable;
-        this.timeoutSeconds = timeoutSeconds;
+    FileSendHandler(PacketFsPool pool, Path input, PacketFsTransferConfig config, TransferPipeline pipeline,
+                    PacketFsTransferListener listener) {
+        this.reliable = config.reliable();
+        this.timeoutNanos = config.peerTimeout().toNanos();
+        this.timeoutSeconds = config.peerTimeout().toSeconds();
         this.pool = pool;
         this.input = input;
-        this.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        this.meter = meter;
-        this.progress = progress;
+        this.pipeline = pipeline;
+        this.listener = listener;
     }
 
     /** Opens the file and starts the handshake; call on the channel's event loop. */
@@ -98,30 +95,13 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 TimeUnit.MILLISECONDS);
     }
 
-    boolean reliable() {
-        return reliable;
-    }
-
-    /** Caps the sending rate at {@code bytesPerSecond} wire bytes per second (0: no cap); before the pipeline is built. */
-    void maxRate(long bytesPerSecond) {
-        this.maxRate = bytesPerSecond;
-    }
-
-    long maxRate() {
-        return maxRate;
-    }
-
-    int timeoutSeconds() {
-        return timeoutSeconds;
-    }
-
     /**
      * How long the receiver has said nothing. In reliable mode the receiver's STATUS and NACK frames are the answer
      * during a transfer: they stop in the reliability handler and never reach this one, so its view counts too (a
      * transfer longer than the timeout used to fail here, with the receiver alive and acknowledging).
      */
     private long silentNanos() {
-        return Transfers.silentNanos(channel, lastHeard);
+        return pipeline.silentNanos(lastHeard);
     }
 
     private void receiverSilent() {
@@ -133,18 +113,8 @@ final class FileSender extends ChannelInboundHandlerAdapter {
     }
 
     private void sendHello() {
-        channel.writeAndFlush(PacketFsTransferUnits.hello(channel.alloc(), PacketFsTransferUnits.ROLE_SENDER,
-                pool.fingerprint(), pool.size(), geometryBytes(pool)), channel.voidPromise());
-    }
-
-    static byte[] geometryBytes(PacketFsPool pool) {
-        ByteBuf b = io.netty.buffer.Unpooled.buffer();
-        try {
-            pool.geometry().writeTo(b);
-            return io.netty.buffer.ByteBufUtil.getBytes(b);
-        } finally {
-            b.release();
-        }
+        channel.writeAndFlush(PacketFsTransferUnits.hello(channel.alloc(), PacketFsTransferUnits.ROLE_SENDER, pool),
+                channel.voidPromise());
     }
 
     private void tick() {
@@ -158,8 +128,13 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         if (state == State.HANDSHAKE && !reliable) {
             sendHello(); // reliable mode: the reliability handler repeats the first HELLO until it is acknowledged
         }
-        if (bar != null) {
-            bar.stepTo(sent);
+        report();
+    }
+
+    private void report() {
+        if (sent != reported) {
+            reported = sent;
+            listener.onProgress(sent, fileSize);
         }
     }
 
@@ -184,8 +159,8 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 if (!java.util.Arrays.equals(h.fingerprint(), pool.fingerprint()) || h.poolSize() != pool.size()) {
                     String why = "pool mismatch: this sender holds pool " + pool.fingerprintHex() + " ("
-                            + pool.size() + " bytes), the receiver " + hex(h.fingerprint()) + " (" + h.poolSize()
-                            + " bytes); both sides must use the same pool file and geometry";
+                            + pool.size() + " bytes), the receiver " + PacketFsTransferResult.hex(h.fingerprint())
+                            + " (" + h.poolSize() + " bytes); both sides must use the same pool file and geometry";
                     channel.writeAndFlush(PacketFsTransferUnits.close(channel.alloc(),
                             PacketFsTransferUnits.CLOSE_POOL_MISMATCH, why), channel.voidPromise());
                     fail(why);
@@ -193,9 +168,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                 }
                 state = State.SENDING;
                 dataStart = System.nanoTime();
-                if (progress) {
-                    bar = Transfers.progressBar("send", fileSize);
-                }
+                listener.onProgress(0, fileSize);
                 channel.write(PacketFsTransferUnits.file(channel.alloc(), fileSize,
                         input.getFileName().toString()), channel.voidPromise());
                 pump();
@@ -206,9 +179,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 // windows are acknowledged in order; an ack for window id w means windows up to w arrived
-                PacketFsSyncInserter inserter =
-                        (PacketFsSyncInserter) channel.pipeline().get(PacketFsPipelines.SYNC_INSERTER);
-                long emitted = inserter.syncsEmitted();
+                long emitted = pipeline.syncsEmitted();
                 int id = PacketFsTransferUnits.parseSyncAck(unit.content());
                 long ahead = (id - acked) & 0xFFFF; // windows this ack covers beyond the last one, minus 1
                 if (acked + ahead + 1 <= emitted) {
@@ -222,6 +193,10 @@ final class FileSender extends ChannelInboundHandlerAdapter {
             case PacketFsControlUnit.CLOSE: {
                 PacketFsTransferUnits.Close c = PacketFsTransferUnits.parseClose(unit.content());
                 if (c.code() == PacketFsTransferUnits.CLOSE_OK && state == State.ENDING) {
+                    PacketFsReliability reliability = pipeline.reliability();
+                    if (reliability != null) {
+                        reliability.acknowledgeNow(); // the receiver's CLOSE arrived: tell it, so it can go at once
+                    }
                     finish(true, "receiver verified the file: " + c.message());
                 } else {
                     fail("receiver stopped the transfer: " + c.message());
@@ -238,10 +213,9 @@ final class FileSender extends ChannelInboundHandlerAdapter {
      * MAX_WINDOWS_IN_FLIGHT windows behind.
      */
     private void pump() {
-        PacketFsSyncInserter inserter = (PacketFsSyncInserter) channel.pipeline().get(PacketFsPipelines.SYNC_INSERTER);
         try {
             while (state == State.SENDING && channel.isWritable()
-                    && (reliable || inserter.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
+                    && (reliable || pipeline.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
                 ByteBuf chunk = readAhead.poll(); // read and hashed on the reader thread
                 if (chunk == null) {
                     // not read yet: the reader calls back (once per wait, from its thread; not a self-queued task)
@@ -281,8 +255,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         state = State.ENDING;
         endSent = System.nanoTime();
         channel.write(PacketFsCloseWindow.INSTANCE, channel.voidPromise());
-        PacketFsTierEncoder encoder = (PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER);
-        long refs = encoder.refsEncoded();
+        long refs = pipeline.refsEncoded();
         channel.write(PacketFsTransferUnits.end(channel.alloc(), sent, refs, readAhead.digest()), channel.voidPromise());
     }
 
@@ -297,10 +270,7 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         if (readAhead != null) {
             readAhead.close();
         }
-        if (bar != null) {
-            bar.stepTo(sent);
-            bar.close();
-        }
+        report();
         try {
             if (file != null) {
                 file.close();
@@ -308,23 +278,14 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         } catch (IOException ignored) {
             // read-only file: nothing to lose
         }
-        TransferResult r = new TransferResult();
-        r.ok = ok;
-        r.message = message;
-        r.fileBytes = sent;
-        r.wireBytes = meter.bytesOut;
-        r.frames = meter.framesOut;
-        r.refs = ((PacketFsTierEncoder) channel.pipeline().get(PacketFsPipelines.ENCODER)).refsEncoded();
-        long end = System.nanoTime();
-        r.seconds = (end - start) / 1e9;
-        if (dataStart != 0) {
-            r.handshakeSeconds = (dataStart - start) / 1e9;
-            r.dataSeconds = ((endSent != 0 ? endSent : end) - dataStart) / 1e9;
-            r.closingSeconds = endSent != 0 ? (end - endSent) / 1e9 : 0;
+        PacketFsTransferResult r = pipeline.result(ok, message, true, sent,
+                channel == null ? 0 : pipeline.refsEncoded(), start, dataStart, endSent,
+                readAhead == null ? null : readAhead.digest());
+        if (ok) {
+            done.complete(r);
+        } else {
+            done.completeExceptionally(new PacketFsTransferException(r));
         }
-        r.recordRepair(channel);
-        r.recordCongestion(channel);
-        done.complete(r);
     }
 
     private void fail(String message) {
@@ -346,12 +307,12 @@ final class FileSender extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof io.packetfs.codec.PacketFsException && ((io.packetfs.codec.PacketFsException) cause)
-                .reason() == io.packetfs.codec.PacketFsException.Reason.PEER_TIMEOUT) {
+        if (cause instanceof PacketFsException
+                && ((PacketFsException) cause).reason() == PacketFsException.Reason.PEER_TIMEOUT) {
             receiverSilent(); // the reliability handler saw no acknowledgement for the same time
             return;
         }
-        if (state == State.HANDSHAKE && cause instanceof io.packetfs.codec.PacketFsException) {
+        if (state == State.HANDSHAKE && cause instanceof PacketFsException) {
             strayFrames++; // garbage from a third party before the session exists: ignore it
             return;
         }
@@ -364,11 +325,4 @@ final class FileSender extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    static String hex(byte[] b) {
-        StringBuilder sb = new StringBuilder();
-        for (byte x : b) {
-            sb.append(String.format("%02x", x));
-        }
-        return sb.toString();
-    }
 }

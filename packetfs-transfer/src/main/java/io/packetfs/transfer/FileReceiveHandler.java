@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.transfer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,7 +9,6 @@ import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.PacketFsTransferUnits;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -23,20 +22,20 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The receiving side of a file transfer (docs/PROTOCOL.md section 8), at the top of a pipeline whose pool decoder
+ * The receiving side of a file transfer (docs/PROTOCOL.md section 7), at the top of a pipeline whose pool decoder
  * turns references back into bytes. Answers HELLO when the pools match (CLOSE with POOL_MISMATCH otherwise),
  * writes the file to a temporary name next to the output, acknowledges every verified window, and at END checks
  * the size and SHA-256 before renaming the file into place. Any integrity error (CRC, lost window, reference
  * outside the pool, SHA-256) stops the transfer on both sides and deletes the temporary file: a partial file never
  * looks complete.
  */
-final class FileReceiver extends ChannelInboundHandlerAdapter {
+final class FileReceiveHandler extends ChannelInboundHandlerAdapter {
 
-    final CompletableFuture<TransferResult> done = new CompletableFuture<>();
+    final CompletableFuture<PacketFsTransferResult> done = new CompletableFuture<>();
     private final PacketFsPool pool;
     private final Path output;
-    private final WireMeter meter;
-    private final boolean progress;
+    private final TransferPipeline pipeline;
+    private final PacketFsTransferListener listener;
     private boolean handshaken;
     private PacketFsTransferUnits.FileInfo info;
     private Path temp;
@@ -47,35 +46,28 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
     private boolean verifying;
     private long written;
     private long start;
-    private ProgressBar bar;
+    private long reported;
+    private byte[] digest;
     private ChannelHandlerContext ctx;
 
     private final long timeoutNanos;
     private final boolean reliable;
-    private final int timeoutSeconds;
+    private final long timeoutSeconds;
     private volatile long lastHeard;
     private io.netty.util.concurrent.ScheduledFuture<?> watchdog;
     private long strayFrames;
     /** The file is verified and being synced and renamed on another thread; nothing may touch it meanwhile. */
     private boolean finishing;
 
-    FileReceiver(PacketFsPool pool, Path output, WireMeter meter, boolean progress, int timeoutSeconds,
-                 boolean reliable) {
-        this.reliable = reliable;
-        this.timeoutSeconds = timeoutSeconds;
+    FileReceiveHandler(PacketFsPool pool, Path output, PacketFsTransferConfig config, TransferPipeline pipeline,
+                       PacketFsTransferListener listener) {
+        this.reliable = config.reliable();
+        this.timeoutSeconds = config.peerTimeout().toSeconds();
+        this.timeoutNanos = config.peerTimeout().toNanos();
         this.pool = pool;
         this.output = output;
-        this.meter = meter;
-        this.progress = progress;
-        this.timeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
-    }
-
-    boolean reliable() {
-        return reliable;
-    }
-
-    int timeoutSeconds() {
-        return timeoutSeconds;
+        this.pipeline = pipeline;
+        this.listener = listener;
     }
 
     @Override
@@ -90,6 +82,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 if (!done.isDone() && silentNanos() > timeoutNanos) {
                     senderSilent();
                 }
+                report();
             }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
@@ -100,7 +93,14 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
      * may deliver nothing new here for a while and still be there).
      */
     private long silentNanos() {
-        return Transfers.silentNanos(ctx.channel(), lastHeard);
+        return pipeline.silentNanos(lastHeard);
+    }
+
+    private void report() {
+        if (info != null && written != reported) {
+            reported = written;
+            listener.onProgress(written, info.size());
+        }
     }
 
     private void senderSilent() {
@@ -147,9 +147,6 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         }
         writeBehind.write(data); // hashed and written in order on the writer thread
         written += n;
-        if (bar != null) {
-            bar.stepTo(written);
-        }
     }
 
     private void onControl(PacketFsControlUnit unit) throws IOException {
@@ -162,14 +159,14 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 if (!Arrays.equals(h.fingerprint(), pool.fingerprint()) || h.poolSize() != pool.size()) {
                     stop(PacketFsTransferUnits.CLOSE_POOL_MISMATCH, "pool mismatch: this receiver holds pool "
                             + pool.fingerprintHex() + " (" + pool.size() + " bytes), the sender "
-                            + FileSender.hex(h.fingerprint()) + " (" + h.poolSize() + " bytes); both sides must"
+                            + PacketFsTransferResult.hex(h.fingerprint()) + " (" + h.poolSize() + " bytes); both sides must"
                             + " use the same pool file and geometry");
                     return;
                 }
                 handshaken = true;
                 watchSilence();
-                ctx.writeAndFlush(PacketFsTransferUnits.hello(ctx.alloc(), PacketFsTransferUnits.ROLE_RECEIVER,
-                        pool.fingerprint(), pool.size(), FileSender.geometryBytes(pool)), ctx.voidPromise());
+                ctx.writeAndFlush(PacketFsTransferUnits.hello(ctx.alloc(), PacketFsTransferUnits.ROLE_RECEIVER, pool),
+                        ctx.voidPromise());
                 break;
             }
             case PacketFsControlUnit.FILE: {
@@ -187,9 +184,7 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
                 }
                 writeBehind = new FileWriteBehind(file, sha, "packetfs-writer");
                 start = System.nanoTime();
-                if (progress) {
-                    bar = Transfers.progressBar("recv", info.size());
-                }
+                listener.onProgress(0, info.size());
                 break;
             }
             case PacketFsControlUnit.END: {
@@ -233,8 +228,8 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
             return; // abandoned meanwhile
         }
         if (!Arrays.equals(digest, end.sha256())) {
-            stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "SHA-256 mismatch: received " + FileSender.hex(digest)
-                    + ", sender " + FileSender.hex(end.sha256()));
+            stop(PacketFsTransferUnits.CLOSE_INTEGRITY, "SHA-256 mismatch: received " + PacketFsTransferResult.hex(digest)
+                    + ", sender " + PacketFsTransferResult.hex(end.sha256()));
             return;
         }
         // syncing a large file takes hundreds of milliseconds: not on the event loop, which must go on
@@ -242,7 +237,8 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         finishing = true;
         FileChannel verified = file;
         file = null;
-        String message = written + " bytes, SHA-256 " + FileSender.hex(digest) + " verified";
+        this.digest = digest;
+        String message = written + " bytes, SHA-256 " + PacketFsTransferResult.hex(digest) + " verified";
         writeBehind.close();
         CompletableFuture.runAsync(() -> syncAndRename(verified))
                 .whenComplete((ignored, failure) -> ctx.executor().execute(() -> finished(failure, message)));
@@ -345,17 +341,12 @@ final class FileReceiver extends ChannelInboundHandlerAdapter {
         if (watchdog != null) {
             watchdog.cancel(false);
         }
-        if (bar != null) {
-            bar.close();
+        report();
+        PacketFsTransferResult r = pipeline.result(ok, message, false, written, 0, start, 0, 0, ok ? digest : null);
+        if (ok) {
+            done.complete(r);
+        } else {
+            done.completeExceptionally(new PacketFsTransferException(r));
         }
-        TransferResult r = new TransferResult();
-        r.ok = ok;
-        r.message = message;
-        r.fileBytes = written;
-        r.wireBytes = meter.bytesIn;
-        r.frames = meter.framesIn;
-        r.seconds = start == 0 ? 0 : (System.nanoTime() - start) / 1e9;
-        r.recordRepair(ctx.channel());
-        done.complete(r);
     }
 }

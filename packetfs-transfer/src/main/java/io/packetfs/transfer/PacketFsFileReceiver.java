@@ -1,0 +1,97 @@
+package io.packetfs.transfer;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsReliability;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Receives one file from a {@link PacketFsFileSender} that holds the same pool (docs/PROTOCOL.md 7), over a channel
+ * the caller opens with {@link #initializer()} as its handler (a listening one: the first sender with the same pool
+ * is served). The file is written under a temporary name next to {@code output}, hashed as it is written, and renamed
+ * to {@code output} only after its size and SHA-256 verify; a transfer that fails leaves no file.
+ *
+ * <pre>
+ *   PacketFsFileReceiver receiver = new PacketFsFileReceiver(pool, output, config, null);
+ *   Channel ch = PacketFsTransports.open(endpoint, PacketFsTransports.Role.LISTEN, group, receiver.initializer(),
+ *           config.frameLength()).sync().channel();
+ *   PacketFsTransferResult r = receiver.result().get();
+ *   receiver.close(ch, Duration.ofSeconds(2));
+ * </pre>
+ */
+public final class PacketFsFileReceiver {
+
+    private final PacketFsPool pool;
+    private final Path output;
+    private final PacketFsTransferConfig config;
+    private final TransferPipeline pipeline = new TransferPipeline();
+    private final FileReceiveHandler handler;
+    private boolean initialized;
+
+    /** A receiver writing {@code output}, reporting progress to {@code listener} (null: none). */
+    public PacketFsFileReceiver(PacketFsPool pool, Path output, PacketFsTransferConfig config,
+                                PacketFsTransferListener listener) {
+        this.pool = ObjectUtil.checkNotNull(pool, "pool");
+        this.output = ObjectUtil.checkNotNull(output, "output");
+        this.config = ObjectUtil.checkNotNull(config, "config");
+        this.handler = new FileReceiveHandler(pool, output, config, pipeline,
+                listener == null ? PacketFsTransferListener.NONE : listener);
+    }
+
+    /** The settings. */
+    public PacketFsTransferConfig config() {
+        return config;
+    }
+
+    /** Adds the codec (and reliable delivery), the pool decoder and the transfer handler; for one channel. */
+    public ChannelHandler initializer() {
+        return new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (initialized) {
+                    throw new IllegalStateException("a PacketFsFileReceiver serves one channel; make one per file");
+                }
+                initialized = true;
+                pipeline.addReceiver(ch, pool, config, handler);
+            }
+        };
+    }
+
+    /** Completes when the transfer ends: verified and renamed, or exceptionally with a {@link PacketFsTransferException}. */
+    public CompletableFuture<PacketFsTransferResult> result() {
+        return handler.done;
+    }
+
+    /**
+     * Gives up (an interrupted receiver, say): tells the sender, deletes the partial file, and waits up to 2 s for
+     * that to happen. Any thread; nothing happens once the transfer ended.
+     */
+    public void abort(String why) {
+        handler.abort(why);
+    }
+
+    /**
+     * Closes {@code ch} after the verdict reached the sender: flushes it and, with reliable delivery, waits until the
+     * sender acknowledged it (it is repaired if lost), for at most {@code linger}.
+     */
+    public void close(Channel ch, Duration linger) throws InterruptedException {
+        ch.eventLoop().submit(ch::flush).await(linger.toMillis(), TimeUnit.MILLISECONDS);
+        PacketFsReliability reliability = pipeline.reliability();
+        if (reliability != null) {
+            reliability.whenAcknowledged().await(linger.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        ch.close().sync();
+    }
+
+    @Override
+    public String toString() {
+        return "PacketFsFileReceiver(" + output + ", " + config + ")";
+    }
+}
