@@ -36,6 +36,40 @@ public final class PacketFsTransferUnits {
     private static final int FINGERPRINT_LENGTH = 32;
     private static final int MAX_NAME_BYTES = 1024;
 
+    // Field offsets of the bodies (docs/PROTOCOL.md 7), from the first body byte.
+    /** HELLO: u8 session version. */
+    static final int HELLO_VERSION = 0;
+    /** HELLO: u8 role. */
+    static final int HELLO_ROLE = 1;
+    /** HELLO: u16 reserved (0). */
+    static final int HELLO_RESERVED = 2;
+    /** HELLO: the 32-byte pool fingerprint. */
+    static final int HELLO_FINGERPRINT = 4;
+    /** HELLO: u64 pool size. */
+    static final int HELLO_POOL_SIZE = HELLO_FINGERPRINT + FINGERPRINT_LENGTH;
+    /** HELLO: the pool geometry, to the end of the body. */
+    static final int HELLO_GEOMETRY = HELLO_POOL_SIZE + 8;
+    /** FILE: u64 file size. */
+    static final int FILE_SIZE = 0;
+    /** FILE: u16 name length. */
+    static final int FILE_NAME_LENGTH = 8;
+    /** FILE: the UTF-8 name. */
+    static final int FILE_NAME = 10;
+    /** SYNC_ACK: u16 window id; the body's length. */
+    static final int SYNC_ACK_WINDOW = 0;
+    static final int SYNC_ACK_LENGTH = 2;
+    /** END: u64 file bytes sent. */
+    static final int END_BYTES = 0;
+    /** END: u64 references sent. */
+    static final int END_REFS = 8;
+    /** END: the 32-byte SHA-256; the body's length follows it. */
+    static final int END_SHA256 = 16;
+    static final int END_LENGTH = END_SHA256 + 32;
+    /** CLOSE: u8 code. */
+    static final int CLOSE_CODE = 0;
+    /** CLOSE: the UTF-8 message, to the end of the body. */
+    static final int CLOSE_MESSAGE = 1;
+
     private PacketFsTransferUnits() {
     }
 
@@ -68,7 +102,7 @@ public final class PacketFsTransferUnits {
         if (fingerprint.length != FINGERPRINT_LENGTH) {
             throw new IllegalArgumentException("fingerprint of " + fingerprint.length + " bytes (expected 32)");
         }
-        ByteBuf b = alloc.buffer(4 + FINGERPRINT_LENGTH + 8 + geometry.length);
+        ByteBuf b = alloc.buffer(HELLO_GEOMETRY + geometry.length);
         b.writeByte(SESSION_VERSION).writeByte(role).writeShort(0).writeBytes(fingerprint).writeLong(poolSize)
                 .writeBytes(geometry);
         return new PacketFsControlUnit(PacketFsControlUnit.HELLO, b);
@@ -88,14 +122,14 @@ public final class PacketFsTransferUnits {
     /** Parses a HELLO body. */
     public static Hello parseHello(ByteBuf body) {
         int i = body.readerIndex();
-        need(body, 4 + FINGERPRINT_LENGTH + 8, "HELLO");
+        need(body, HELLO_GEOMETRY, "HELLO");
         byte[] fp = new byte[FINGERPRINT_LENGTH];
-        body.getBytes(i + 4, fp);
-        int geometryAt = i + 4 + FINGERPRINT_LENGTH + 8;
+        body.getBytes(i + HELLO_FINGERPRINT, fp);
+        int geometryAt = i + HELLO_GEOMETRY;
         byte[] geometry = new byte[body.writerIndex() - geometryAt];
         body.getBytes(geometryAt, geometry);
-        return new Hello(body.getUnsignedByte(i), body.getUnsignedByte(i + 1), fp,
-                body.getLong(i + 4 + FINGERPRINT_LENGTH), geometry);
+        return new Hello(body.getUnsignedByte(i + HELLO_VERSION), body.getUnsignedByte(i + HELLO_ROLE), fp,
+                body.getLong(i + HELLO_POOL_SIZE), geometry);
     }
 
     /** FILE: u64 size, u16 name length, UTF-8 name (at most 1,024 bytes). */
@@ -104,7 +138,7 @@ public final class PacketFsTransferUnits {
         if (n.length > MAX_NAME_BYTES) {
             n = Arrays.copyOf(n, MAX_NAME_BYTES);
         }
-        ByteBuf b = alloc.buffer(8 + 2 + n.length);
+        ByteBuf b = alloc.buffer(FILE_NAME + n.length);
         b.writeLong(size).writeShort(n.length).writeBytes(n);
         return new PacketFsControlUnit(PacketFsControlUnit.FILE, b);
     }
@@ -112,21 +146,23 @@ public final class PacketFsTransferUnits {
     /** Parses a FILE body. */
     public static FileInfo parseFile(ByteBuf body) {
         int i = body.readerIndex();
-        need(body, 8 + 2, "FILE");
-        int nameLength = body.getUnsignedShort(i + 8);
-        need(body, 10 + nameLength, "FILE");
-        return new FileInfo(body.getLong(i), body.toString(i + 10, nameLength, StandardCharsets.UTF_8));
+        need(body, FILE_NAME, "FILE");
+        int nameLength = body.getUnsignedShort(i + FILE_NAME_LENGTH);
+        need(body, FILE_NAME + nameLength, "FILE");
+        return new FileInfo(body.getLong(i + FILE_SIZE), body.toString(i + FILE_NAME, nameLength,
+                StandardCharsets.UTF_8));
     }
 
     /** SYNC_ACK: u16 window id. */
     public static PacketFsControlUnit syncAck(ByteBufAllocator alloc, int windowId) {
-        return new PacketFsControlUnit(PacketFsControlUnit.SYNC_ACK, alloc.buffer(2).writeShort(windowId));
+        return new PacketFsControlUnit(PacketFsControlUnit.SYNC_ACK, alloc.buffer(SYNC_ACK_LENGTH)
+                .writeShort(windowId));
     }
 
     /** Parses a SYNC_ACK body: the window id. */
     public static int parseSyncAck(ByteBuf body) {
-        need(body, 2, "SYNC_ACK");
-        return body.getUnsignedShort(body.readerIndex());
+        need(body, SYNC_ACK_LENGTH, "SYNC_ACK");
+        return body.getUnsignedShort(body.readerIndex() + SYNC_ACK_WINDOW);
     }
 
     /** END: u64 file bytes sent, u64 references sent, 32-byte SHA-256 of the file. */
@@ -134,17 +170,17 @@ public final class PacketFsTransferUnits {
         if (sha256.length != 32) {
             throw new IllegalArgumentException("SHA-256 of " + sha256.length + " bytes (expected 32)");
         }
-        return new PacketFsControlUnit(PacketFsControlUnit.END, alloc.buffer(48).writeLong(bytes).writeLong(refs)
-                .writeBytes(sha256));
+        return new PacketFsControlUnit(PacketFsControlUnit.END, alloc.buffer(END_LENGTH).writeLong(bytes)
+                .writeLong(refs).writeBytes(sha256));
     }
 
     /** Parses an END body. */
     public static End parseEnd(ByteBuf body) {
-        need(body, 48, "END");
+        need(body, END_LENGTH, "END");
         int i = body.readerIndex();
         byte[] sha = new byte[32];
-        body.getBytes(i + 16, sha);
-        return new End(body.getLong(i), body.getLong(i + 8), sha);
+        body.getBytes(i + END_SHA256, sha);
+        return new End(body.getLong(i + END_BYTES), body.getLong(i + END_REFS), sha);
     }
 
     /** CLOSE: u8 code, UTF-8 message (the rest of the body, at most 1,024 bytes). */
@@ -153,16 +189,16 @@ public final class PacketFsTransferUnits {
         if (m.length > MAX_NAME_BYTES) {
             m = Arrays.copyOf(m, MAX_NAME_BYTES);
         }
-        return new PacketFsControlUnit(PacketFsControlUnit.CLOSE, alloc.buffer(1 + m.length).writeByte(code)
-                .writeBytes(m));
+        return new PacketFsControlUnit(PacketFsControlUnit.CLOSE, alloc.buffer(CLOSE_MESSAGE + m.length)
+                .writeByte(code).writeBytes(m));
     }
 
     /** Parses a CLOSE body. */
     public static Close parseClose(ByteBuf body) {
-        need(body, 1, "CLOSE");
+        need(body, CLOSE_MESSAGE, "CLOSE");
         int i = body.readerIndex();
-        return new Close(body.getUnsignedByte(i), body.toString(i + 1, body.readableBytes() - 1,
-                StandardCharsets.UTF_8));
+        return new Close(body.getUnsignedByte(i + CLOSE_CODE), body.toString(i + CLOSE_MESSAGE,
+                body.readableBytes() - CLOSE_MESSAGE, StandardCharsets.UTF_8));
     }
 
     private static void need(ByteBuf body, int n, String unit) {

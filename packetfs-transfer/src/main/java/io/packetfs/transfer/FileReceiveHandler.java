@@ -213,6 +213,9 @@ final class FileReceiveHandler extends ChannelInboundHandlerAdapter {
                 break;
             }
             case PacketFsControlUnit.CLOSE: {
+                if (!handshaken) {
+                    return; // no sender accepted yet: a CLOSE from anyone must not end a waiting receiver
+                }
                 PacketFsTransferUnits.Close c = PacketFsTransferUnits.parseClose(unit.content());
                 abandon("sender stopped the transfer: " + c.message());
                 break;
