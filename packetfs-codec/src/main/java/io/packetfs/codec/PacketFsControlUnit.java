@@ -19,11 +19,11 @@ public final class PacketFsControlUnit extends DefaultByteBufHolder {
 
     /** SYNC_ACK: the receiver verified a window. Body: window id (u16). */
     public static final int SYNC_ACK = PacketFsConstants.OPCODE_SYNC_ACK;
-    /** NACK: selective repair request (reserved for loss recovery). */
+    /** NACK: selective repair request, in feedback frames of reliable delivery only (docs/PROTOCOL.md 9.2). */
     public static final int NACK = PacketFsConstants.OPCODE_NACK;
-    /** HELLO: pool handshake. */
+    /** HELLO: pool handshake (docs/PROTOCOL.md 7). */
     public static final int HELLO = PacketFsConstants.OPCODE_HELLO;
-    /** STATUS: receiver window / flow control (reserved). */
+    /** STATUS: acknowledgement and receive window, in feedback frames of reliable delivery only (9.2). */
     public static final int STATUS = PacketFsConstants.OPCODE_STATUS;
     /** FILE: a file transfer begins. */
     public static final int FILE = PacketFsConstants.OPCODE_FILE;

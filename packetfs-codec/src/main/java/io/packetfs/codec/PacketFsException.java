@@ -5,7 +5,8 @@ import io.netty.handler.codec.DecoderException;
 /**
  * The base of every error that PacketFS input can cause. A {@link Reason} says which rule of docs/PROTOCOL.md the
  * input broke; the message names the value seen and the limit. The decoder that throws it has already consumed the
- * offending frame, so the next valid frame decodes normally.
+ * offending frame, so the next valid frame decodes normally. A silent peer is not input that broke a rule: it is a
+ * {@link PacketFsPeerTimeoutException}.
  */
 public class PacketFsException extends DecoderException {
 
@@ -32,11 +33,7 @@ public class PacketFsException extends DecoderException {
         /** More references arrived than a window holds, so its SYNC unit was lost. */
         WINDOW_OVERFLOW,
         /** A reference names a unit outside the receiver's pool. */
-        REF_OUT_OF_POOL,
-        /** The peer of a reliable session acknowledged nothing and sent nothing for the configured time. */
-        PEER_TIMEOUT,
-        /** The peer could not repair a frame: it no longer holds it, or gave up. */
-        UNREPAIRABLE
+        REF_OUT_OF_POOL
     }
 
     private final Reason reason;

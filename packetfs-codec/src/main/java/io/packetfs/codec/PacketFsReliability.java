@@ -1063,10 +1063,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
             if (config.peerTimeoutNanos() > 0 && !timedOut && now - lastHeardNanos >= config.peerTimeoutNanos()) {
                 timedOut = true;
-                ctx.fireExceptionCaught(new PacketFsException(PacketFsException.Reason.PEER_TIMEOUT,
-                        "the peer acknowledged nothing for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos)
-                                + " ms while " + (sendTransmitted - sendAcked) + " frames wait for it; it left, "
-                                + "or the path is down"));
+                ctx.fireExceptionCaught(new PacketFsPeerTimeoutException("the peer acknowledged nothing for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms while "
+                        + (sendTransmitted - sendAcked) + " frames wait for it; it left, or the path is down",
+                        now - lastHeardNanos));
             }
         }
         if (receiving) {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Builds and parses the bodies of the file-transfer control units of docs/PROTOCOL.md section 8: HELLO, FILE,
+ * Builds and parses the bodies of the file-transfer control units of docs/PROTOCOL.md section 7: HELLO, FILE,
  * SYNC_ACK, END and CLOSE. Parsers check every length and throw {@link PacketFsException} (reason TRUNCATED) on a
  * body that is too short; they never read past the body.
  */

@@ -447,8 +447,11 @@ class PacketFsReliabilityTest {
             wire.forEach(ByteBuf::release);
         }
         assertThat(errors).hasSize(1);
-        assertThat(errors.get(0)).isInstanceOf(PacketFsException.class)
-                .hasMessageContaining("PEER_TIMEOUT").hasMessageContaining("1 frames wait");
+        assertThat(errors.get(0)).isInstanceOf(PacketFsPeerTimeoutException.class)
+                .isInstanceOf(io.netty.channel.ChannelException.class).isNotInstanceOf(PacketFsException.class)
+                .hasMessageContaining("1 frames wait");
+        assertThat(((PacketFsPeerTimeoutException) errors.get(0)).silentNanos())
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(650));
         // retransmissions backed off: after 200 and 400 ms (at 200 and 600 ms), the next would be at 1,400 ms
         assertEquals(2, handler(a).retransmitTimeouts());
     }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsPeerTimeoutException;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.PacketFsTransferUnits;
@@ -253,8 +254,7 @@ final class FileReceiveHandler extends ChannelInboundHandlerAdapter {
             strayFrames++; // garbage from a third party before any sender was accepted: ignore it
             return;
         }
-        if (cause instanceof PacketFsException
-                && ((PacketFsException) cause).reason() == PacketFsException.Reason.PEER_TIMEOUT) {
+        if (cause instanceof PacketFsPeerTimeoutException) {
             senderSilent(); // the reliability handler saw no acknowledgement for the same time
         } else if (cause instanceof PacketFsException) {
             stop(PacketFsTransferUnits.CLOSE_INTEGRITY, cause.getMessage());

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsPeerTimeoutException;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsTransferUnits;
@@ -307,8 +308,7 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof PacketFsException
-                && ((PacketFsException) cause).reason() == PacketFsException.Reason.PEER_TIMEOUT) {
+        if (cause instanceof PacketFsPeerTimeoutException) {
             receiverSilent(); // the reliability handler saw no acknowledgement for the same time
             return;
         }
