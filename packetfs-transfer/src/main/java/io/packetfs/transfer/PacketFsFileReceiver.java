@@ -1,8 +1,6 @@
 package io.packetfs.transfer;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.util.internal.ObjectUtil;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsReliability;
@@ -26,42 +24,23 @@ import java.util.concurrent.TimeUnit;
  *   receiver.close(ch, Duration.ofSeconds(2));
  * </pre>
  */
-public final class PacketFsFileReceiver {
+public final class PacketFsFileReceiver extends TransferSide {
 
-    private final PacketFsPool pool;
     private final Path output;
-    private final PacketFsTransferConfig config;
-    private final TransferPipeline pipeline = new TransferPipeline();
     private final FileReceiveHandler handler;
-    private boolean initialized;
 
     /** A receiver writing {@code output}, reporting progress to {@code listener} (null: none). */
     public PacketFsFileReceiver(PacketFsPool pool, Path output, PacketFsTransferConfig config,
                                 PacketFsTransferListener listener) {
-        this.pool = ObjectUtil.checkNotNull(pool, "pool");
+        super(pool, config);
         this.output = ObjectUtil.checkNotNull(output, "output");
-        this.config = ObjectUtil.checkNotNull(config, "config");
         this.handler = new FileReceiveHandler(pool, output, config, pipeline,
                 listener == null ? PacketFsTransferListener.NONE : listener);
     }
 
-    /** The settings. */
-    public PacketFsTransferConfig config() {
-        return config;
-    }
-
-    /** Adds the codec (and reliable delivery), the pool decoder and the transfer handler; for one channel. */
-    public ChannelHandler initializer() {
-        return new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                if (initialized) {
-                    throw new IllegalStateException("a PacketFsFileReceiver serves one channel; make one per file");
-                }
-                initialized = true;
-                pipeline.addReceiver(ch, pool, config, handler);
-            }
-        };
+    @Override
+    void addHandlers(Channel ch) {
+        pipeline.addReceiver(ch, pool, config, handler);
     }
 
     /** Completes when the transfer ends: verified and renamed, or exceptionally with a {@link PacketFsTransferException}. */

@@ -1,8 +1,6 @@
 package io.packetfs.transfer;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.util.internal.ObjectUtil;
 import io.packetfs.codec.PacketFsPool;
 
@@ -27,46 +25,24 @@ import java.util.concurrent.CompletableFuture;
  * One transfer per instance and per channel. The file is read and hashed on a thread of its own; everything else
  * runs on the channel's event loop. The pool stays open, and the channel is the caller's to close.
  */
-public final class PacketFsFileSender {
+public final class PacketFsFileSender extends TransferSide {
 
-    private final PacketFsPool pool;
     private final Path file;
-    private final PacketFsTransferConfig config;
-    private final TransferPipeline pipeline = new TransferPipeline();
     private final FileSendHandler handler;
-    private boolean initialized;
     private boolean started;
 
     /** A sender of {@code file}, reporting progress to {@code listener} (null: none). */
     public PacketFsFileSender(PacketFsPool pool, Path file, PacketFsTransferConfig config,
                               PacketFsTransferListener listener) {
-        this.pool = ObjectUtil.checkNotNull(pool, "pool");
+        super(pool, config);
         this.file = ObjectUtil.checkNotNull(file, "file");
-        this.config = ObjectUtil.checkNotNull(config, "config");
         this.handler = new FileSendHandler(pool, file, config, pipeline,
                 listener == null ? PacketFsTransferListener.NONE : listener);
     }
 
-    /** The settings. */
-    public PacketFsTransferConfig config() {
-        return config;
-    }
-
-    /**
-     * Adds the codec (and reliable delivery, when configured), the pool coder and the transfer handler to a channel's
-     * pipeline, after what is already there (the transport adapter). For one channel.
-     */
-    public ChannelHandler initializer() {
-        return new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                if (initialized) {
-                    throw new IllegalStateException("a PacketFsFileSender serves one channel; make one per transfer");
-                }
-                initialized = true;
-                pipeline.addSender(ch, pool, config, handler);
-            }
-        };
+    @Override
+    void addHandlers(Channel ch) {
+        pipeline.addSender(ch, pool, config, handler);
     }
 
     /**
