@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Jazzer fuzz targets for every inbound decoder: {@link PacketFsTierDecoder}, {@link PacketFsCrcWindowChecker},
  * {@link PacketFsSyncValidator}, {@link PacketFsPoolDecoderHandler}, the stream framer
- * ({@link PacketFsTierDecoder#newStreamFramer}), the control-unit bodies ({@link PacketFsTransferUnits}) and the
- * pool geometry ({@link PacketFsPoolGeometry#readFrom(ByteBuf)}).
+ * ({@link PacketFsTierDecoder#newStreamFramer}) and the pool geometry ({@link PacketFsPoolGeometry#readFrom(ByteBuf)});
+ * the session units' bodies are fuzzed in packetfs-transfer.
  *
  * <p>Under plain {@code mvn test} each target runs in regression mode over its seed corpus,
  * {@code src/test/resources/io/packetfs/codec/PacketFsDecoderFuzzTestInputs/<method>/} (the frames of the
@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <ul>
  *   <li>Errors: frame pipelines report only {@link PacketFsException} and its subclasses; the stream framer adds
  *       Netty's {@link TooLongFrameException} (Frame Length above the configured maximum) and
- *       {@link CorruptedFrameException} (Frame Length below 4, the end of the length field); the body parsers
- *       throw only {@link PacketFsException}; {@link PacketFsPoolGeometry#readFrom(ByteBuf)} only
+ *       {@link CorruptedFrameException} (Frame Length below 4, the end of the length field);
+ *       {@link PacketFsPoolGeometry#readFrom(ByteBuf)} only
  *       {@link IllegalArgumentException}. Anything else (an {@link IndexOutOfBoundsException}, an
  *       {@link ArithmeticException}, an {@link OutOfMemoryError}) fails the input.</li>
  *   <li>Buffers: every buffer fed has {@code refCnt() == 0} afterwards and every message that reaches the tail is
@@ -156,47 +156,16 @@ class PacketFsDecoderFuzzTest {
     }
 
     /**
-     * The control-unit body parsers (HELLO, FILE, END, CLOSE, SYNC_ACK) and the pool geometry of a HELLO body on
-     * fuzzed bytes: the parsers may throw only {@link PacketFsException}, the geometry only
-     * {@link IllegalArgumentException}; none of them changes the body's reference count.
+     * The pool geometry's binary form (the tail of a HELLO body) on fuzzed bytes: only
+     * {@link IllegalArgumentException}; the body's reference count is untouched. The session bodies are fuzzed in
+     * packetfs-transfer ({@code PacketFsTransferUnitsFuzzTest}), where they live.
      */
     @FuzzTest(maxDuration = "2m")
-    void transferUnits(FuzzedDataProvider data) {
-        int which = data.consumeInt(0, 5);
-        ByteBuf body = Unpooled.wrappedBuffer(data.consumeRemainingAsBytes());
+    void poolGeometry(byte[] bytes) {
+        ByteBuf body = Unpooled.wrappedBuffer(bytes);
         try {
-            switch (which) {
-                case 0:
-                    PacketFsTransferUnits.Hello h = PacketFsTransferUnits.parseHello(body);
-                    assertEquals(32, h.fingerprint().length);
-                    try {
-                        PacketFsPoolGeometry.readFrom(Unpooled.wrappedBuffer(h.geometry()));
-                    } catch (IllegalArgumentException expected) {
-                        // documented
-                    }
-                    break;
-                case 1:
-                    PacketFsTransferUnits.parseFile(body);
-                    break;
-                case 2:
-                    assertEquals(32, PacketFsTransferUnits.parseEnd(body).sha256().length);
-                    break;
-                case 3:
-                    PacketFsTransferUnits.parseClose(body);
-                    break;
-                case 4:
-                    int id = PacketFsTransferUnits.parseSyncAck(body);
-                    assertTrue(id >= 0 && id <= 0xFFFF, "window id " + id);
-                    break;
-                default:
-                    try {
-                        PacketFsPoolGeometry.readFrom(body);
-                    } catch (IllegalArgumentException expected) {
-                        // documented
-                    }
-                    break;
-            }
-        } catch (PacketFsException expected) {
+            PacketFsPoolGeometry.readFrom(body);
+        } catch (IllegalArgumentException expected) {
             // documented
         } finally {
             assertEquals(1, body.refCnt());

@@ -183,9 +183,9 @@ class FileTransferTest {
                 // garbage first: the receiver has accepted nobody yet, so it must ignore it
                 ch.writeAndFlush(ch.alloc().buffer().writeBytes(new byte[] {1, 2, 3, 4, 5})).sync();
                 // then a HELLO and FILE built by the real codec, and some data, then silence
-                codec.write(io.packetfs.codec.PacketFsTransferUnits.hello(codec.alloc(),
-                        io.packetfs.codec.PacketFsTransferUnits.ROLE_SENDER, pool));
-                codec.write(io.packetfs.codec.PacketFsTransferUnits.file(codec.alloc(), 1_000_000, "x.bin"));
+                codec.write(io.packetfs.transfer.PacketFsTransferUnits.hello(codec.alloc(),
+                        io.packetfs.transfer.PacketFsTransferUnits.ROLE_SENDER, pool));
+                codec.write(io.packetfs.transfer.PacketFsTransferUnits.file(codec.alloc(), 1_000_000, "x.bin"));
                 codec.write(io.packetfs.codec.PacketFsRefs.pack(codec.alloc(), io.packetfs.codec.PacketFsTier.L1,
                         new int[300], 0, 300));
                 codec.flush();

@@ -8,7 +8,7 @@ import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolGeometry;
 import io.packetfs.codec.PacketFsPoolIndex;
 import io.packetfs.codec.PacketFsReliabilityConfig;
-import io.packetfs.codec.PacketFsTransferUnits;
+import io.packetfs.transfer.PacketFsTransferUnits;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.VethPair;

@@ -9,7 +9,6 @@ import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPeerTimeoutException;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsSync;
-import io.packetfs.codec.PacketFsTransferUnits;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -12,7 +12,6 @@ import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPeerTimeoutException;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsReliability;
-import io.packetfs.codec.PacketFsTransferUnits;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -12,7 +12,6 @@ import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolEncoder;
 import io.packetfs.codec.PacketFsPoolEncoderHandler;
 import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsTransferUnits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,11 @@
-package io.packetfs.codec;
+package io.packetfs.transfer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.packetfs.codec.PacketFsControlUnit;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsPool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -113,7 +117,7 @@ public final class PacketFsTransferUnits {
         ByteBuf g = alloc.heapBuffer();
         try {
             pool.geometry().writeTo(g);
-            return hello(alloc, role, pool.fingerprint(), pool.size(), io.netty.buffer.ByteBufUtil.getBytes(g));
+            return hello(alloc, role, pool.fingerprint(), pool.size(), ByteBufUtil.getBytes(g));
         } finally {
             g.release();
         }
