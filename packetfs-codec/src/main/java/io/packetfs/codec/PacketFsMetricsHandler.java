@@ -48,7 +48,7 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Counters</b> are read from the codec handlers' own counters
  * ({@link PacketFsTierEncoder#refsEncoded(PacketFsTier)}, {@link PacketFsCrcWindowChecker#crcErrors()},
- * {@link PacketFsPoolEncoder#refsOut(PacketFsTier)}, ...), from every
+ * {@link PacketFsPoolEncoder#bytesCopied()}, ...), from every
  * {@link PacketFsMeterSource} in the pipeline (including the channel itself and {@link PacketFsReliabilityCounters}),
  * and published as deltas about once per {@link PacketFsMetrics#publishIntervalMillis()}, when the channel closes, and
  * on {@link #publish()}. Handlers added later (pool handlers, reliability) are found at the next publish.

@@ -37,7 +37,6 @@ import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
 import static io.packetfs.codec.PacketFsConstants.VERSION;
 import static io.packetfs.codec.PacketFsConstants.VERSION_FLAGS_OFFSET;
 import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
-import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
 
 /**
  * Reliable, ordered, flow-controlled delivery of PacketFS frames between two peers (docs/PROTOCOL.md section 9).
