@@ -13,9 +13,9 @@ import java.util.function.LongSupplier;
 public interface PacketFsMeterBinder {
 
     /**
-     * Binds {@code total}, a count that only grows (a decrease is ignored), to the counter named {@code name} (a
-     * Micrometer name such as {@link PacketFsMetrics#NACKS}, rendered by Prometheus as {@code packetfs_nacks_total})
-     * with the tags {@code key1, value1, key2, value2, ...}.
+     * Binds {@code total}, a count that only grows (a decrease is ignored), to the counter named {@code name} (one of
+     * {@link PacketFsMetricNames}, such as {@link PacketFsMetricNames#NACKS}, rendered by Prometheus as
+     * {@code packetfs_nacks_total}) with the tags {@code key1, value1, key2, value2, ...}.
      */
     void counter(String name, LongSupplier total, String... tags);
 

@@ -8,7 +8,7 @@ package io.packetfs.codec;
  *
  * <pre>
  *   public void bindMeters(PacketFsMeterBinder binder) {
- *       binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
+ *       binder.counter(PacketFsMetricNames.DROPS, this::kernelDrops, "source", "kernel");
  *   }
  * </pre>
  */

@@ -35,11 +35,11 @@ public interface PacketFsReliabilityCounters extends PacketFsMeterSource {
     /** Binds the getters above to their meters; override only to add counters of your own. */
     @Override
     default void bindMeters(PacketFsMeterBinder binder) {
-        binder.counter(PacketFsMetrics.NACKS, this::nacksSent, "direction", "tx");
-        binder.counter(PacketFsMetrics.NACKS, this::nacksReceived, "direction", "rx");
-        binder.counter(PacketFsMetrics.RETRANSMITS, this::framesRetransmitted);
-        binder.counter(PacketFsMetrics.DROPS, this::duplicatesDropped, "source", "duplicate");
-        binder.counter(PacketFsMetrics.DROPS, this::corruptDropped, "source", "corrupt");
-        binder.counter(PacketFsMetrics.DROPS, this::foreignDropped, "source", "foreign");
+        binder.counter(PacketFsMetricNames.NACKS, this::nacksSent, "direction", "tx");
+        binder.counter(PacketFsMetricNames.NACKS, this::nacksReceived, "direction", "rx");
+        binder.counter(PacketFsMetricNames.RETRANSMITS, this::framesRetransmitted);
+        binder.counter(PacketFsMetricNames.DROPS, this::duplicatesDropped, "source", "duplicate");
+        binder.counter(PacketFsMetricNames.DROPS, this::corruptDropped, "source", "corrupt");
+        binder.counter(PacketFsMetricNames.DROPS, this::foreignDropped, "source", "foreign");
     }
 }

@@ -25,7 +25,7 @@ import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
 import io.packetfs.codec.PacketFsMeterBinder;
 import io.packetfs.codec.PacketFsMeterSource;
-import io.packetfs.codec.PacketFsMetrics;
+import io.packetfs.codec.PacketFsMetricNames;
 import io.packetfs.transport.internal.PacketFsErrnoException;
 import io.packetfs.transport.internal.PacketFsPacketRing;
 import io.packetfs.transport.internal.PacketFsPacketRings;
@@ -384,7 +384,7 @@ public final class PacketFsEthernetChannel extends AbstractChannel implements Pa
      */
     @Override
     public void bindMeters(PacketFsMeterBinder binder) {
-        binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
+        binder.counter(PacketFsMetricNames.DROPS, this::kernelDrops, "source", "kernel");
     }
 
     /**
