@@ -1,10 +1,10 @@
 package io.packetfs.codec;
 
 /**
- * The counters of a NACK/retransmit handler, published by {@link PacketFsMetricsHandler} when such a handler is in its
- * pipeline: {@code packetfs_nacks_total{direction="tx|rx"}}, {@code packetfs_retransmits_total} and, for the frames it
- * discards, {@code packetfs_drops_total{source="duplicate|corrupt|foreign"}}. Each getter returns a count since the
- * handler was created, read on the channel's event loop (a plain field is enough).
+ * The counters of a NACK/retransmit handler, published by a metrics handler (packetfs-metrics) when such a handler is
+ * in its pipeline: {@code packetfs_nacks_total{direction="tx|rx"}}, {@code packetfs_retransmits_total} and, for the
+ * frames it discards, {@code packetfs_drops_total{source="duplicate|corrupt|foreign"}}. Each getter returns a count
+ * since the handler was created, read on the channel's event loop (a plain field is enough).
  */
 public interface PacketFsReliabilityCounters extends PacketFsMeterSource {
 

@@ -380,7 +380,7 @@ public final class PacketFsEthernetChannel extends AbstractChannel implements Pa
 
     /**
      * Binds {@link #kernelDrops()} to {@code packetfs_drops_total{source="kernel"}} (read about once a second by a
-     * {@link io.packetfs.codec.PacketFsMetricsHandler} in this channel's pipeline).
+     * {@code PacketFsMetricsHandler} of packetfs-metrics in this channel's pipeline).
      */
     @Override
     public void bindMeters(PacketFsMeterBinder binder) {

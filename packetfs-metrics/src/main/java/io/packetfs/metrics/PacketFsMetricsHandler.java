@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
@@ -7,6 +7,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsReliabilityCounters;
+import io.packetfs.codec.PacketFsSync;
+import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.PacketFsTierDecoder;
+import io.packetfs.codec.PacketFsTierEncoder;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,8 +34,8 @@ import java.util.function.LongSupplier;
  *   adapter | PacketFsMetricsHandler | tier encoder/decoder, SYNC inserter, CRC checker, validator | codecTop | ...
  * </pre>
  *
- * {@link PacketFsPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)} puts both
- * there. Without {@code codecTop} (a pipeline with no codec, such as a relay) only the wire meters move.
+ * {@link PacketFsMeteredPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)}
+ * puts both there. Without {@code codecTop} (a pipeline with no codec, such as a relay) only the wire meters move.
  *
  * <p><b>Per frame</b> it adds to a few primitive fields (frames, bytes) and counts down to the next sample; nothing
  * else. <b>Every {@code sampleEvery}-th frame</b> per direction has its size recorded, and one frame is timed: on

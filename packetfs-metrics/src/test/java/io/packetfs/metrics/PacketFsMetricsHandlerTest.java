@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -7,6 +7,28 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.packetfs.codec.PacketFsCloseWindow;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsCrcException;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolDecoder;
+import io.packetfs.codec.PacketFsPoolDecoderHandler;
+import io.packetfs.codec.PacketFsPoolEncoder;
+import io.packetfs.codec.PacketFsPoolEncoderHandler;
+import io.packetfs.codec.PacketFsPoolException;
+import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.PacketFsPoolTestSupport;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsReliabilityCounters;
+import io.packetfs.codec.PacketFsSyncInserter;
+import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.PacketFsTierDecoder;
+import io.packetfs.codec.PacketFsTierEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +78,7 @@ class PacketFsMetricsHandlerTest {
         EmbeddedChannel plain = new EmbeddedChannel();
         EmbeddedChannel off = new EmbeddedChannel();
         PacketFsPipelines.addCodec(plain.pipeline(), CONFIG);
-        PacketFsPipelines.addCodec(off.pipeline(), CONFIG, null);
+        PacketFsMeteredPipelines.addCodec(off.pipeline(), CONFIG, null);
         assertThat(off.pipeline().names()).isEqualTo(plain.pipeline().names());
         assertThat(off.pipeline().get(PacketFsMetricsHandler.class)).isNull();
         plain.finishAndReleaseAll();
@@ -68,7 +90,7 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry, 1, 60_000);
         MeteredChannel ch = new MeteredChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
         ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
         ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
         FakeReliability reliability = new FakeReliability();
@@ -138,8 +160,8 @@ class PacketFsMetricsHandlerTest {
                     .isEqualTo((double) decoder.bitsDecoded(t));
             assertThat(encoder.bitsEncoded(t)).isGreaterThanOrEqualTo(encoder.refsEncoded(t) * t.bits());
             for (String op : new String[] {"encode", "decode"}) {
-                assertThat(registry.get(PacketFsMetricNames.LATENCY).tags("operation", op, "tier", tier).timer().count())
-                        .as("%s tier %s", op, tier).isPositive();
+                assertThat(registry.get(PacketFsMetricNames.LATENCY).tags("operation", op, "tier", tier).timer()
+                        .count()).as("%s tier %s", op, tier).isPositive();
             }
         }
         assertThat(count(registry, PacketFsMetricNames.POOL_HITS, "kind", "copy")).isPositive();
@@ -178,7 +200,7 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry, 4, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), PacketFsConfig.builder().crcEnabled(false).build(), metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), PacketFsConfig.builder().crcEnabled(false).build(), metrics);
         List<ByteBuf> frames = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             writeRefs(ch, PacketFsTier.L3, 20, i, frames);
@@ -201,7 +223,7 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry);
         EmbeddedChannel ch = new EmbeddedChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
         List<ByteBuf> frames = new ArrayList<>();
         writeRefs(ch, PacketFsTier.L2, 10, 0, frames);
         feed(ch, frames);

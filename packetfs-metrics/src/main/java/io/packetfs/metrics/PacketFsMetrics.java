@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsTier;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -32,10 +34,9 @@ import static io.packetfs.codec.PacketFsMetricNames.WIRE_BYTES;
 
 /**
  * The PacketFS meters in one {@link MeterRegistry}, shared by every channel of a process; each channel publishes into
- * them through its own {@link PacketFsMetricsHandler} ({@link #newHandler()}, or
- * {@link PacketFsPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)}). All meters
- * are registered up front, so a scrape shows each one (at zero) before any traffic. As a Prometheus registry renders
- * them:
+ * them through its own {@link PacketFsMetricsHandler} ({@link #newHandler()}, or {@link PacketFsMeteredPipelines}).
+ * All meters are registered up front, so a scrape shows each one (at zero) before any traffic. The meters' names are
+ * {@link PacketFsMetricNames}; as a Prometheus registry renders them:
  *
  * <pre>
  *   packetfs_latency_seconds{operation="encode|decode",tier="0|1|2",quantile="0.5|0.95|0.99"}  summary (sampled)
