@@ -9,11 +9,11 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsConfig;
-import io.packetfs.codec.PacketFsMetrics;
-import io.packetfs.codec.PacketFsMetricsHandler;
-import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsRefs;
 import io.packetfs.codec.PacketFsTier;
+import io.packetfs.metrics.PacketFsMeteredPipelines;
+import io.packetfs.metrics.PacketFsMetrics;
+import io.packetfs.metrics.PacketFsMetricsHandler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,9 +33,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cost of metrics on the frame codec: the same frames through {@link PacketFsPipelines#addCodec} with metrics off
- * (no handler at all), on with the default sampling (one frame in {@value PacketFsMetrics#DEFAULT_SAMPLE_EVERY} timed)
- * and on with every frame timed, into a Prometheus registry.
+ * The cost of metrics on the frame codec: the same frames through {@link PacketFsMeteredPipelines#addCodec} with
+ * metrics off (no handler at all), on with the default sampling (one frame in
+ * {@value PacketFsMetrics#DEFAULT_SAMPLE_EVERY} timed) and on with every frame timed, into a Prometheus registry.
  *
  * <pre>
  *   Loop (keeps the frame written) | metrics? | codec (tier encoder/decoder, SYNC, CRC, window) | metrics top? | Sink
@@ -93,7 +93,7 @@ public class MetricsBenchmark {
         channel.eventLoop().scheduleAtFixedRate(() -> { }, 1, 1, TimeUnit.HOURS);
         loop = new Loop();
         channel.pipeline().addLast(loop);
-        PacketFsPipelines.addCodec(channel.pipeline(), config, m);
+        PacketFsMeteredPipelines.addCodec(channel.pipeline(), config, m);
         channel.pipeline().addLast(new Sink());
         handler = channel.pipeline().get(PacketFsMetricsHandler.class);
         int[] values = new int[count];

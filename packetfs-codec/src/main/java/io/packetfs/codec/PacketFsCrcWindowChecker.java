@@ -13,7 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * {@link #crcErrors()} counts it. The next window starts from a fresh CRC, so one bad window poisons no other.
  * Runs are passed on as they arrive (the checker does not hold a window back). Not {@code @Sharable}.
  */
-public class PacketFsCrcWindowChecker extends ChannelInboundHandlerAdapter {
+public class PacketFsCrcWindowChecker extends ChannelInboundHandlerAdapter implements PacketFsMeterSource {
 
     private int crc = PacketFsCrc16.INITIAL;
     private long windowsChecked;
@@ -57,5 +57,11 @@ public class PacketFsCrcWindowChecker extends ChannelInboundHandlerAdapter {
     /** Windows whose CRC did not match (the seed's {@code packetfs_crc_errors_total}). */
     public long crcErrors() {
         return crcErrors;
+    }
+
+    /** Binds {@link #crcErrors()} to {@code packetfs_crc_errors_total}. */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetricNames.CRC_ERRORS, this::crcErrors);
     }
 }

@@ -1,14 +1,14 @@
 package io.packetfs.codec;
 
 /**
- * A component with counters of its own that {@link PacketFsMetricsHandler} should publish. The handler binds every
- * handler in its pipeline that implements this interface, and the channel itself if it does (the raw Ethernet
- * channel binds its kernel drops that way); other objects are bound with
- * {@link PacketFsMetricsHandler#bind(PacketFsMeterSource)}.
+ * A component with counters of its own that a metrics handler ({@code PacketFsMetricsHandler} in packetfs-metrics)
+ * should publish; every codec handler with counters is one. The metrics handler binds every handler in its pipeline
+ * that implements this interface, and the channel itself if it does (the raw Ethernet channel binds its kernel drops
+ * that way); other objects are bound with {@code PacketFsMetricsHandler.bind(PacketFsMeterSource)}.
  *
  * <pre>
  *   public void bindMeters(PacketFsMeterBinder binder) {
- *       binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
+ *       binder.counter(PacketFsMetricNames.DROPS, this::kernelDrops, "source", "kernel");
  *   }
  * </pre>
  */

@@ -11,7 +11,8 @@ import io.netty.channel.ChannelPipeline;
  *   outbound:  (application) PacketFsRefs -&gt; SYNC inserter -&gt; tier encoder -&gt; frame ByteBuf
  * </pre>
  *
- * With a {@link PacketFsMetrics}, a {@link PacketFsMetricsHandler} goes below the codec and its companion above it.
+ * Measured, the same pipelines come from {@code PacketFsMeteredPipelines} (module packetfs-metrics): a metrics handler
+ * below the codec and its companion above it, under the names {@link #METRICS} and {@link #METRICS_CODEC_TOP}.
  */
 public final class PacketFsPipelines {
 
@@ -27,9 +28,9 @@ public final class PacketFsPipelines {
     public static final String SYNC_VALIDATOR = "packetfs-sync-validator";
     /** Name of the {@link PacketFsReliability} handler. */
     public static final String RELIABILITY = "packetfs-reliability";
-    /** Name of the {@link PacketFsMetricsHandler} (right above the transport adapter). */
+    /** Name of the metrics handler, {@code PacketFsMetricsHandler} (right above the transport adapter). */
     public static final String METRICS = "packetfs-metrics";
-    /** Name of {@link PacketFsMetricsHandler#codecTop()} (right above the codec). */
+    /** Name of the metrics handler's companion, {@code PacketFsMetricsHandler.codecTop()} (right above the codec). */
     public static final String METRICS_CODEC_TOP = "packetfs-metrics-codec-top";
 
     private PacketFsPipelines() {
@@ -46,52 +47,15 @@ public final class PacketFsPipelines {
     }
 
     /**
-     * As {@link #addCodec(ChannelPipeline, PacketFsConfig)}, with {@code metrics} measuring it: a
-     * {@link PacketFsMetricsHandler} before the codec and its {@link PacketFsMetricsHandler#codecTop()} after it.
-     * With {@code metrics == null} this is exactly {@link #addCodec(ChannelPipeline, PacketFsConfig)}: no handler is
-     * added and the codec pays nothing.
-     */
-    public static ChannelPipeline addCodec(ChannelPipeline pipeline, PacketFsConfig config, PacketFsMetrics metrics) {
-        if (metrics == null) {
-            return addCodec(pipeline, config);
-        }
-        PacketFsMetricsHandler handler = metrics.newHandler();
-        pipeline.addLast(METRICS, handler);
-        addCodec(pipeline, config);
-        pipeline.addLast(METRICS_CODEC_TOP, handler.codecTop());
-        return pipeline;
-    }
-
-    /**
      * Appends a {@link PacketFsReliability} handler and then the codec (docs/PROTOCOL.md section 9). Frames on the
      * wire stay within {@code config.maxFrameLength()}: the codec's frames are 8 bytes shorter, for the trailer.
      * Returns the reliability handler (its counters, {@link PacketFsReliability#whenAcknowledged()}).
      */
     public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
                                                        PacketFsReliabilityConfig reliability) {
-        return addReliableCodec(pipeline, config, reliability, null);
-    }
-
-    /**
-     * As {@link #addReliableCodec(ChannelPipeline, PacketFsConfig, PacketFsReliabilityConfig)}, with {@code metrics}
-     * (may be null) measuring it: the {@link PacketFsMetricsHandler} goes between the reliability handler and the
-     * codec (it times the codec alone and counts the frames the codec sees, in order and once each), its
-     * {@link PacketFsMetricsHandler#codecTop()} above the codec; the reliability handler's counters become the NACK,
-     * retransmit and drop meters.
-     */
-    public static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
-                                                       PacketFsReliabilityConfig reliability,
-                                                       PacketFsMetrics metrics) {
-        PacketFsMetricsHandler meter = metrics == null ? null : metrics.newHandler();
         PacketFsReliability handler = new PacketFsReliability(config, reliability);
         pipeline.addLast(RELIABILITY, handler);
-        if (meter != null) {
-            pipeline.addLast(METRICS, meter);
-        }
         addCodec(pipeline, codecConfigUnderReliability(config));
-        if (meter != null) {
-            pipeline.addLast(METRICS_CODEC_TOP, meter.codecTop());
-        }
         return handler;
     }
 

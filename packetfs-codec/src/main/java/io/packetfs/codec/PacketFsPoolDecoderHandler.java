@@ -20,7 +20,7 @@ import io.netty.util.internal.ObjectUtil;
  *
  * Not {@code @Sharable}: the decoder holds buffer duplicates and counters.
  */
-public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter {
+public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter implements PacketFsMeterSource {
 
     private final PacketFsPoolDecoder decoder;
     private long runsDecoded;
@@ -109,5 +109,11 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter {
     /** Runs and COPY units refused (a reference outside the pool, a bad COPY body). */
     public long errors() {
         return errors;
+    }
+
+    /** Binds {@link #errors()} to {@code packetfs_drops_total{source="pool"}}. */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetricNames.DROPS, this::errors, "source", "pool");
     }
 }

@@ -22,7 +22,7 @@ import io.netty.util.internal.ObjectUtil;
  * A write's promise completes when every unit it produced is written (at once when it only filled the carry or the
  * open unit). Other messages pass through. Not {@code @Sharable}: it holds the carry.
  */
-public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter {
+public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter implements PacketFsMeterSource {
 
     private final PacketFsPoolEncoder encoder;
     private final PacketFsPoolCopySink sink = this::onCopy;
@@ -37,6 +37,16 @@ public class PacketFsPoolEncoderHandler extends ChannelOutboundHandlerAdapter {
     /** The encoder, for its counters. */
     public PacketFsPoolEncoder encoder() {
         return encoder;
+    }
+
+    /**
+     * Binds the encoder's {@link PacketFsPoolEncoder#bytesCopied()} and {@link PacketFsPoolEncoder#literalBytes()} to
+     * {@code packetfs_pool_hits_total{kind="copy|literal"}}.
+     */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetricNames.POOL_HITS, encoder::bytesCopied, "kind", "copy");
+        binder.counter(PacketFsMetricNames.POOL_HITS, encoder::literalBytes, "kind", "literal");
     }
 
     @Override

@@ -1224,15 +1224,15 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     @Override
     public void bindMeters(PacketFsMeterBinder binder) {
         PacketFsReliabilityCounters.super.bindMeters(binder);
-        binder.counter(PacketFsMetrics.DROPS, this::invalidDropped, "source", "invalid");
-        binder.counter(PacketFsMetrics.DROPS, this::overflowDropped, "source", "window");
-        binder.gauge(PacketFsMetrics.CONGESTION_WINDOW, () -> {
+        binder.counter(PacketFsMetricNames.DROPS, this::invalidDropped, "source", "invalid");
+        binder.counter(PacketFsMetricNames.DROPS, this::overflowDropped, "source", "window");
+        binder.gauge(PacketFsMetricNames.CONGESTION_WINDOW, () -> {
             long w = congestionWindow();
             return w == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : w;
         });
-        binder.gauge(PacketFsMetrics.PACING_RATE, this::pacingRate);
-        binder.gauge(PacketFsMetrics.RTT, () -> roundTrip.measured() ? roundTrip.smoothed() / 1e9 : Double.NaN);
-        binder.gauge(PacketFsMetrics.LOSS_RATIO, this::lossRate);
+        binder.gauge(PacketFsMetricNames.PACING_RATE, this::pacingRate);
+        binder.gauge(PacketFsMetricNames.RTT, () -> roundTrip.measured() ? roundTrip.smoothed() / 1e9 : Double.NaN);
+        binder.gauge(PacketFsMetricNames.LOSS_RATIO, this::lossRate);
     }
 
     /** NACK units sent (repair requests). */

@@ -1,10 +1,10 @@
 package io.packetfs.codec;
 
 /**
- * The counters of a NACK/retransmit handler, published by {@link PacketFsMetricsHandler} when such a handler is in its
- * pipeline: {@code packetfs_nacks_total{direction="tx|rx"}}, {@code packetfs_retransmits_total} and, for the frames it
- * discards, {@code packetfs_drops_total{source="duplicate|corrupt|foreign"}}. Each getter returns a count since the
- * handler was created, read on the channel's event loop (a plain field is enough).
+ * The counters of a NACK/retransmit handler, published by a metrics handler (packetfs-metrics) when such a handler is
+ * in its pipeline: {@code packetfs_nacks_total{direction="tx|rx"}}, {@code packetfs_retransmits_total} and, for the
+ * frames it discards, {@code packetfs_drops_total{source="duplicate|corrupt|foreign"}}. Each getter returns a count
+ * since the handler was created, read on the channel's event loop (a plain field is enough).
  */
 public interface PacketFsReliabilityCounters extends PacketFsMeterSource {
 
@@ -35,11 +35,11 @@ public interface PacketFsReliabilityCounters extends PacketFsMeterSource {
     /** Binds the getters above to their meters; override only to add counters of your own. */
     @Override
     default void bindMeters(PacketFsMeterBinder binder) {
-        binder.counter(PacketFsMetrics.NACKS, this::nacksSent, "direction", "tx");
-        binder.counter(PacketFsMetrics.NACKS, this::nacksReceived, "direction", "rx");
-        binder.counter(PacketFsMetrics.RETRANSMITS, this::framesRetransmitted);
-        binder.counter(PacketFsMetrics.DROPS, this::duplicatesDropped, "source", "duplicate");
-        binder.counter(PacketFsMetrics.DROPS, this::corruptDropped, "source", "corrupt");
-        binder.counter(PacketFsMetrics.DROPS, this::foreignDropped, "source", "foreign");
+        binder.counter(PacketFsMetricNames.NACKS, this::nacksSent, "direction", "tx");
+        binder.counter(PacketFsMetricNames.NACKS, this::nacksReceived, "direction", "rx");
+        binder.counter(PacketFsMetricNames.RETRANSMITS, this::framesRetransmitted);
+        binder.counter(PacketFsMetricNames.DROPS, this::duplicatesDropped, "source", "duplicate");
+        binder.counter(PacketFsMetricNames.DROPS, this::corruptDropped, "source", "corrupt");
+        binder.counter(PacketFsMetricNames.DROPS, this::foreignDropped, "source", "foreign");
     }
 }

@@ -24,7 +24,7 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
  * Keeps the seed's encoder state machine ({@link PacketFsEncoderState}), observable through {@link #state()} and a
  * {@link PacketFsStateListener}. Place it before {@link PacketFsTierEncoder}. Not {@code @Sharable}.
  */
-public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter {
+public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implements PacketFsMeterSource {
 
     private final PacketFsConfig config;
     private final int windowSize;
@@ -202,5 +202,11 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter {
     /** SYNC units written. */
     public long syncsEmitted() {
         return syncsEmitted;
+    }
+
+    /** Binds {@link #syncsEmitted()} to {@code packetfs_sync_frames_total}. */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetricNames.SYNC_FRAMES, this::syncsEmitted);
     }
 }

@@ -20,7 +20,7 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
  * {@link #state()}. Keeps the seed's decoder state machine ({@link PacketFsDecoderState}). Place it after
  * {@link PacketFsCrcWindowChecker} so that a bad CRC also counts as lost synchronisation. Not {@code @Sharable}.
  */
-public class PacketFsSyncValidator extends ChannelInboundHandlerAdapter {
+public class PacketFsSyncValidator extends ChannelInboundHandlerAdapter implements PacketFsMeterSource {
 
     private final int windowSize;
     private final PacketFsStateListener<PacketFsDecoderState> listener;
@@ -158,5 +158,13 @@ public class PacketFsSyncValidator extends ChannelInboundHandlerAdapter {
     /** Windows that overflowed because their SYNC unit was lost. */
     public long windowOverflows() {
         return windowOverflows;
+    }
+
+    /** Binds the window errors to {@code packetfs_window_errors_total{kind="missing|duplicate|overflow"}}. */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        binder.counter(PacketFsMetricNames.WINDOW_ERRORS, this::windowsMissing, "kind", "missing");
+        binder.counter(PacketFsMetricNames.WINDOW_ERRORS, this::windowsDuplicate, "kind", "duplicate");
+        binder.counter(PacketFsMetricNames.WINDOW_ERRORS, this::windowOverflows, "kind", "overflow");
     }
 }

@@ -41,7 +41,7 @@ import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
  * {@link io.netty.handler.codec.LengthFieldBasedFrameDecoder} in front (see {@link #newStreamFramer(PacketFsConfig)}).
  * Not {@code @Sharable}.
  */
-public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
+public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> implements PacketFsMeterSource {
 
     private final PacketFsConfig config;
     private final PacketFsBitReader reader = new PacketFsBitReader();
@@ -252,6 +252,22 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> {
     /** References of {@code tier} passed on (their sum is {@link #refsDecoded()}). */
     public long refsDecoded(PacketFsTier tier) {
         return refsByTier[tier.index()];
+    }
+
+    /**
+     * Binds {@link #bitsDecoded(PacketFsTier)} of each tier to {@code packetfs_bits_unpacked_total{tier}},
+     * {@link #framesDropped()} to {@code packetfs_drops_total{source="decoder"}}, and {@link #framesMissing()} and
+     * {@link #framesLate()} to {@code packetfs_sequence_errors_total{kind="missing|late"}}.
+     */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        for (PacketFsTier t : PacketFsTier.values()) {
+            binder.counter(PacketFsMetricNames.BITS_UNPACKED, () -> bitsDecoded(t), "tier",
+                    Integer.toString(t.index()));
+        }
+        binder.counter(PacketFsMetricNames.DROPS, this::framesDropped, "source", "decoder");
+        binder.counter(PacketFsMetricNames.SEQUENCE_ERRORS, this::framesMissing, "kind", "missing");
+        binder.counter(PacketFsMetricNames.SEQUENCE_ERRORS, this::framesLate, "kind", "late");
     }
 
     /** Control units skipped because this decoder does not know their opcode (docs/PROTOCOL.md, "Control units"). */

@@ -40,7 +40,7 @@ import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
  * <p>A write's promise completes when the frame holding the write's last unit is written. Other messages pass through
  * untouched. Not {@code @Sharable}: it holds the open frame and the sequence number.
  */
-public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
+public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter implements PacketFsMeterSource {
 
     private final PacketFsConfig config;
     private final PacketFsBitWriter bits = new PacketFsBitWriter();
@@ -166,6 +166,14 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter {
     /** References of {@code tier} packed so far (their sum is {@link #refsEncoded()}). */
     public long refsEncoded(PacketFsTier tier) {
         return refsByTier[tier.index()];
+    }
+
+    /** Binds {@link #bitsEncoded(PacketFsTier)} of each tier to {@code packetfs_bits_packed_total{tier}}. */
+    @Override
+    public void bindMeters(PacketFsMeterBinder binder) {
+        for (PacketFsTier t : PacketFsTier.values()) {
+            binder.counter(PacketFsMetricNames.BITS_PACKED, () -> bitsEncoded(t), "tier", Integer.toString(t.index()));
+        }
     }
 
     private void appendRefs(ChannelHandlerContext ctx, PacketFsRefs refs) {

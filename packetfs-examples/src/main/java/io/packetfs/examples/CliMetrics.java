@@ -7,8 +7,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.packetfs.codec.PacketFsConfig;
-import io.packetfs.codec.PacketFsMetrics;
 import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.metrics.PacketFsMeteredPipelines;
+import io.packetfs.metrics.PacketFsMetrics;
 
 import java.net.InetSocketAddress;
 
@@ -60,18 +61,18 @@ final class CliMetrics implements AutoCloseable {
     /** {@link PacketFsPipelines#addCodec}, measured when metrics are on. */
     static ChannelPipeline addCodec(ChannelPipeline pipeline, PacketFsConfig config) {
         CliMetrics m = current;
-        return PacketFsPipelines.addCodec(pipeline, config, m == null ? null : m.metrics);
+        return PacketFsMeteredPipelines.addCodec(pipeline, config, m == null ? null : m.metrics);
     }
 
     /** {@link PacketFsPipelines#addReliableCodec} with this run's metrics, if any. */
     static io.packetfs.codec.PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
                                                                    io.packetfs.codec.PacketFsReliabilityConfig r) {
         CliMetrics m = current;
-        return PacketFsPipelines.addReliableCodec(pipeline, config, r, m == null ? null : m.metrics);
+        return PacketFsMeteredPipelines.addReliableCodec(pipeline, config, r, m == null ? null : m.metrics);
     }
 
     /**
-     * {@code handler} with a {@link io.packetfs.codec.PacketFsMetricsHandler} in front of it when metrics are on (for
+     * {@code handler} with a {@link io.packetfs.metrics.PacketFsMetricsHandler} in front of it when metrics are on (for
      * pipelines without the codec: relay, echo-server), else {@code handler} itself.
      */
     static ChannelHandler withWireMeter(ChannelHandler handler) {

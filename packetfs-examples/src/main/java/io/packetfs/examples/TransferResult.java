@@ -19,6 +19,8 @@ final class TransferResult {
     /** Loss repair and drops (reliable mode), or null. */
     String repair;
     long retransmitted;
+    /** First transmissions of frames (reliable mode): each passed the codec once, unlike {@link #frames}. */
+    long framesSent;
     long corruptDropped;
     long invalidDropped;
     long duplicatesDropped;
@@ -62,6 +64,7 @@ final class TransferResult {
                     + (p.paddingBytes() == 0 ? "" : String.format("; padding for segmentation offload %,d bytes",
                     p.paddingBytes()));
             r.retransmitted = p.retransmitted();
+            r.framesSent = p.framesSent();
             r.nacksSent = p.nacksSent();
             r.timeouts = p.timeouts();
             r.firstTransmissionBytes = p.firstTransmissionBytes();

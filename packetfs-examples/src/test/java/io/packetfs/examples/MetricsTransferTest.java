@@ -91,8 +91,11 @@ class MetricsTransferTest {
                 }
                 assertThat(after.get("packetfs_throughput_pps{direction=\"tx\"}")).isPositive();
                 assertThat(after.get("packetfs_throughput_pps{direction=\"rx\"}")).isPositive();
+                // the meters count the frames the codec made (first transmissions); the wire also carries repairs
+                // and probes, which a loaded machine may need, so r[0].frames can be higher
+                assertThat(r[0].framesSent).isPositive();
                 assertThat(after.get("packetfs_frames_total{direction=\"tx\"}") - before.get(
-                        "packetfs_frames_total{direction=\"tx\"}")).isGreaterThanOrEqualTo(r[0].frames);
+                        "packetfs_frames_total{direction=\"tx\"}")).isGreaterThanOrEqualTo(r[0].framesSent);
                 assertThat(after.get("packetfs_crc_errors_total")).isZero();
                 assertThat(after.get("packetfs_drops_total{source=\"decoder\"}")).isZero();
                 assertThat(after).containsKeys("packetfs_nacks_total{direction=\"tx\"}", "packetfs_retransmits_total",

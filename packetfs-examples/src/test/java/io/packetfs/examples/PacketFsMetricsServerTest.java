@@ -2,8 +2,8 @@ package io.packetfs.examples;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.packetfs.codec.PacketFsMeterNames;
-import io.packetfs.codec.PacketFsMetrics;
+import io.packetfs.metrics.PacketFsMeterNames;
+import io.packetfs.metrics.PacketFsMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,6 @@ package io.packetfs.transfer;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsPoolDecoder;
 import io.packetfs.codec.PacketFsPoolDecoderHandler;
@@ -13,6 +12,7 @@ import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.PacketFsReliabilityConfig;
 import io.packetfs.codec.PacketFsSyncInserter;
 import io.packetfs.codec.PacketFsTierEncoder;
+import io.packetfs.metrics.PacketFsMeteredPipelines;
 import io.packetfs.transport.PacketFsEthernetAdapter;
 import io.packetfs.transport.PacketFsImpairment;
 import io.packetfs.transport.PacketFsUdpAdapter;
@@ -70,10 +70,10 @@ final class TransferPipeline {
         }
         p.addLast(meter);
         if (config.reliable()) {
-            reliability = PacketFsPipelines.addReliableCodec(p, config.codecConfig(), config.reliabilityConfig(),
-                    config.metrics());
+            reliability = PacketFsMeteredPipelines.addReliableCodec(p, config.codecConfig(),
+                    config.reliabilityConfig(), config.metrics());
         } else {
-            PacketFsPipelines.addCodec(p, config.codecConfig(), config.metrics());
+            PacketFsMeteredPipelines.addCodec(p, config.codecConfig(), config.metrics());
         }
         inserter = p.get(PacketFsSyncInserter.class);
         encoder = p.get(PacketFsTierEncoder.class);

@@ -25,7 +25,7 @@ import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
 import io.packetfs.codec.PacketFsMeterBinder;
 import io.packetfs.codec.PacketFsMeterSource;
-import io.packetfs.codec.PacketFsMetrics;
+import io.packetfs.codec.PacketFsMetricNames;
 import io.packetfs.transport.internal.PacketFsErrnoException;
 import io.packetfs.transport.internal.PacketFsPacketRing;
 import io.packetfs.transport.internal.PacketFsPacketRings;
@@ -380,11 +380,11 @@ public final class PacketFsEthernetChannel extends AbstractChannel implements Pa
 
     /**
      * Binds {@link #kernelDrops()} to {@code packetfs_drops_total{source="kernel"}} (read about once a second by a
-     * {@link io.packetfs.codec.PacketFsMetricsHandler} in this channel's pipeline).
+     * {@code PacketFsMetricsHandler} of packetfs-metrics in this channel's pipeline).
      */
     @Override
     public void bindMeters(PacketFsMeterBinder binder) {
-        binder.counter(PacketFsMetrics.DROPS, this::kernelDrops, "source", "kernel");
+        binder.counter(PacketFsMetricNames.DROPS, this::kernelDrops, "source", "kernel");
     }
 
     /**

@@ -10,8 +10,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.packetfs.codec.PacketFsMetrics;
-import io.packetfs.codec.PacketFsMetricsHandler;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.metrics.PacketFsMetrics;
+import io.packetfs.metrics.PacketFsMetricsHandler;
 import io.packetfs.transport.PacketFsEthernetRecorder.Received;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -112,7 +113,7 @@ class PacketFsEthernetRxRingTest extends VethEthernetTestBase {
             b.pipeline().addFirst(meters);
             meters.publish();
         }).sync();
-        assertEquals(drops, registry.get(PacketFsMetrics.DROPS).tag("source", "kernel").counter().count());
+        assertEquals(drops, registry.get(PacketFsMetricNames.DROPS).tag("source", "kernel").counter().count());
 
         b.config().setAutoRead(true);
         List<Received> received = atB.awaitFrames(kept, b);

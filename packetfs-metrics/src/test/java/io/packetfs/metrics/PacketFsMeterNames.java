@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
@@ -7,6 +7,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsReliabilityCounters;
+import io.packetfs.codec.PacketFsSync;
+import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.PacketFsTierDecoder;
+import io.packetfs.codec.PacketFsTierEncoder;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,8 +34,8 @@ import java.util.function.LongSupplier;
  *   adapter | PacketFsMetricsHandler | tier encoder/decoder, SYNC inserter, CRC checker, validator | codecTop | ...
  * </pre>
  *
- * {@link PacketFsPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)} puts both
- * there. Without {@code codecTop} (a pipeline with no codec, such as a relay) only the wire meters move.
+ * {@link PacketFsMeteredPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)}
+ * puts both there. Without {@code codecTop} (a pipeline with no codec, such as a relay) only the wire meters move.
  *
  * <p><b>Per frame</b> it adds to a few primitive fields (frames, bytes) and counts down to the next sample; nothing
  * else. <b>Every {@code sampleEvery}-th frame</b> per direction has its size recorded, and one frame is timed: on
@@ -46,12 +55,11 @@ import java.util.function.LongSupplier;
  * byte-granular references into the whole pool). Frames with no references (control units only) are not timed. Pool encoding and decoding (bytes to references and back) sit above {@code codecTop}
  * and are not in these figures: they are the application's work, as is writing the file.
  *
- * <p><b>Counters</b> are read from the codec handlers' own counters
- * ({@link PacketFsTierEncoder#refsEncoded(PacketFsTier)}, {@link PacketFsCrcWindowChecker#crcErrors()},
- * {@link PacketFsPoolEncoder#bytesCopied()}, ...), from every
- * {@link PacketFsMeterSource} in the pipeline (including the channel itself and {@link PacketFsReliabilityCounters}),
- * and published as deltas about once per {@link PacketFsMetrics#publishIntervalMillis()}, when the channel closes, and
- * on {@link #publish()}. Handlers added later (pool handlers, reliability) are found at the next publish.
+ * <p><b>Counters</b> are the handlers' own: every {@link PacketFsMeterSource} in the pipeline binds its counters
+ * (the tier encoder and decoder, SYNC inserter, CRC checker, window validator, pool handlers, the reliability handler
+ * through {@link PacketFsReliabilityCounters}), and so does the channel itself if it is one. They are read and
+ * published as deltas about once per {@link PacketFsMetrics#publishIntervalMillis()}, when the channel closes, and on
+ * {@link #publish()}. Handlers added later (pool handlers, reliability) are found at the next publish.
  *
  * <p>Not {@code @Sharable}: one per channel; everything runs on the channel's event loop.
  */
@@ -102,11 +110,11 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
     PacketFsMetricsHandler(PacketFsMetrics metrics) {
         this.metrics = metrics;
         this.sampleEvery = metrics.sampleEvery();
-        bindCounter(PacketFsMetrics.FRAMES, () -> framesOut, "direction", "tx");
-        bindCounter(PacketFsMetrics.FRAMES, () -> framesIn, "direction", "rx");
-        bindCounter(PacketFsMetrics.WIRE_BYTES, () -> bytesOut, "direction", "tx");
-        bindCounter(PacketFsMetrics.WIRE_BYTES, () -> bytesIn, "direction", "rx");
-        bindCounter(PacketFsMetrics.SYNC_FRAMES, () -> syncsIn);
+        bindCounter(PacketFsMetricNames.FRAMES, () -> framesOut, "direction", "tx");
+        bindCounter(PacketFsMetricNames.FRAMES, () -> framesIn, "direction", "rx");
+        bindCounter(PacketFsMetricNames.WIRE_BYTES, () -> bytesOut, "direction", "tx");
+        bindCounter(PacketFsMetricNames.WIRE_BYTES, () -> bytesIn, "direction", "rx");
+        bindCounter(PacketFsMetricNames.SYNC_FRAMES, () -> syncsIn);
     }
 
     /** The companion handler that goes right above the frame codec (one per handler). */
@@ -290,55 +298,25 @@ public final class PacketFsMetricsHandler extends ChannelDuplexHandler {
         sources.add(new Source(metrics.counter(name, tags), total));
     }
 
+    /**
+     * Binds every {@link PacketFsMeterSource} in the pipeline not bound yet, and takes note of the first tier encoder
+     * and decoder: their per-tier bits attribute a timed frame to its tier.
+     */
     private void bindPipeline() {
         for (Map.Entry<String, ChannelHandler> e : ctx.pipeline()) {
             ChannelHandler h = e.getValue();
             if (h == this || h == top || !bound.add(h)) {
                 continue;
             }
-            if (h instanceof PacketFsTierEncoder) {
-                PacketFsTierEncoder enc = (PacketFsTierEncoder) h;
-                if (encoder == null) {
-                    encoder = enc;
-                }
-                for (PacketFsTier t : TIERS) {
-                    bindCounter(PacketFsMetrics.BITS_PACKED, () -> enc.bitsEncoded(t), "tier", label(t));
-                }
-            } else if (h instanceof PacketFsTierDecoder) {
-                PacketFsTierDecoder dec = (PacketFsTierDecoder) h;
-                if (decoder == null) {
-                    decoder = dec;
-                }
-                for (PacketFsTier t : TIERS) {
-                    bindCounter(PacketFsMetrics.BITS_UNPACKED, () -> dec.bitsDecoded(t), "tier", label(t));
-                }
-                bindCounter(PacketFsMetrics.DROPS, dec::framesDropped, "source", "decoder");
-                bindCounter(PacketFsMetrics.SEQUENCE_ERRORS, dec::framesMissing, "kind", "missing");
-                bindCounter(PacketFsMetrics.SEQUENCE_ERRORS, dec::framesLate, "kind", "late");
-            } else if (h instanceof PacketFsSyncInserter) {
-                bindCounter(PacketFsMetrics.SYNC_FRAMES, ((PacketFsSyncInserter) h)::syncsEmitted);
-            } else if (h instanceof PacketFsCrcWindowChecker) {
-                bindCounter(PacketFsMetrics.CRC_ERRORS, ((PacketFsCrcWindowChecker) h)::crcErrors);
-            } else if (h instanceof PacketFsSyncValidator) {
-                PacketFsSyncValidator v = (PacketFsSyncValidator) h;
-                bindCounter(PacketFsMetrics.WINDOW_ERRORS, v::windowsMissing, "kind", "missing");
-                bindCounter(PacketFsMetrics.WINDOW_ERRORS, v::windowsDuplicate, "kind", "duplicate");
-                bindCounter(PacketFsMetrics.WINDOW_ERRORS, v::windowOverflows, "kind", "overflow");
-            } else if (h instanceof PacketFsPoolEncoderHandler) {
-                PacketFsPoolEncoder enc = ((PacketFsPoolEncoderHandler) h).encoder();
-                bindCounter(PacketFsMetrics.POOL_HITS, enc::bytesCopied, "kind", "copy");
-                bindCounter(PacketFsMetrics.POOL_HITS, enc::literalBytes, "kind", "literal");
-            } else if (h instanceof PacketFsPoolDecoderHandler) {
-                bindCounter(PacketFsMetrics.DROPS, ((PacketFsPoolDecoderHandler) h)::errors, "source", "pool");
+            if (encoder == null && h instanceof PacketFsTierEncoder) {
+                encoder = (PacketFsTierEncoder) h;
+            } else if (decoder == null && h instanceof PacketFsTierDecoder) {
+                decoder = (PacketFsTierDecoder) h;
             }
             if (h instanceof PacketFsMeterSource) {
                 ((PacketFsMeterSource) h).bindMeters(binder);
             }
         }
-    }
-
-    private static String label(PacketFsTier t) {
-        return Integer.toString(t.index());
     }
 
     /** One bound counter: its supplier's last reading. */

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -7,6 +7,28 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.packetfs.codec.PacketFsCloseWindow;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsCrcException;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.PacketFsPoolDecoder;
+import io.packetfs.codec.PacketFsPoolDecoderHandler;
+import io.packetfs.codec.PacketFsPoolEncoder;
+import io.packetfs.codec.PacketFsPoolEncoderHandler;
+import io.packetfs.codec.PacketFsPoolException;
+import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.PacketFsPoolTestSupport;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsReliabilityCounters;
+import io.packetfs.codec.PacketFsSyncInserter;
+import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.PacketFsTierDecoder;
+import io.packetfs.codec.PacketFsTierEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +78,7 @@ class PacketFsMetricsHandlerTest {
         EmbeddedChannel plain = new EmbeddedChannel();
         EmbeddedChannel off = new EmbeddedChannel();
         PacketFsPipelines.addCodec(plain.pipeline(), CONFIG);
-        PacketFsPipelines.addCodec(off.pipeline(), CONFIG, null);
+        PacketFsMeteredPipelines.addCodec(off.pipeline(), CONFIG, null);
         assertThat(off.pipeline().names()).isEqualTo(plain.pipeline().names());
         assertThat(off.pipeline().get(PacketFsMetricsHandler.class)).isNull();
         plain.finishAndReleaseAll();
@@ -68,7 +90,7 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry, 1, 60_000);
         MeteredChannel ch = new MeteredChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
         ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool)));
         ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
         FakeReliability reliability = new FakeReliability();
@@ -124,48 +146,48 @@ class PacketFsMetricsHandlerTest {
 
         PacketFsTierEncoder encoder = ch.pipeline().get(PacketFsTierEncoder.class);
         PacketFsTierDecoder decoder = ch.pipeline().get(PacketFsTierDecoder.class);
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "tx")).isEqualTo(framesOut);
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "rx")).isEqualTo(framesOut);
-        assertThat(count(registry, PacketFsMetrics.WIRE_BYTES, "direction", "tx")).isPositive();
-        assertThat(count(registry, PacketFsMetrics.WIRE_BYTES, "direction", "rx")).isPositive();
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "tx")).isEqualTo(framesOut);
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "rx")).isEqualTo(framesOut);
+        assertThat(count(registry, PacketFsMetricNames.WIRE_BYTES, "direction", "tx")).isPositive();
+        assertThat(count(registry, PacketFsMetricNames.WIRE_BYTES, "direction", "rx")).isPositive();
         for (PacketFsTier t : PacketFsTier.values()) {
             String tier = Integer.toString(t.index());
             assertThat(encoder.refsEncoded(t)).isPositive();
             // run references at the tier's width, plus (tier 2) the bytes of COPY unit bodies
-            assertThat(count(registry, PacketFsMetrics.BITS_PACKED, "tier", tier))
+            assertThat(count(registry, PacketFsMetricNames.BITS_PACKED, "tier", tier))
                     .isEqualTo((double) encoder.bitsEncoded(t));
-            assertThat(count(registry, PacketFsMetrics.BITS_UNPACKED, "tier", tier))
+            assertThat(count(registry, PacketFsMetricNames.BITS_UNPACKED, "tier", tier))
                     .isEqualTo((double) decoder.bitsDecoded(t));
             assertThat(encoder.bitsEncoded(t)).isGreaterThanOrEqualTo(encoder.refsEncoded(t) * t.bits());
             for (String op : new String[] {"encode", "decode"}) {
-                assertThat(registry.get(PacketFsMetrics.LATENCY).tags("operation", op, "tier", tier).timer().count())
-                        .as("%s tier %s", op, tier).isPositive();
+                assertThat(registry.get(PacketFsMetricNames.LATENCY).tags("operation", op, "tier", tier).timer()
+                        .count()).as("%s tier %s", op, tier).isPositive();
             }
         }
-        assertThat(count(registry, PacketFsMetrics.POOL_HITS, "kind", "copy")).isPositive();
-        assertThat(count(registry, PacketFsMetrics.POOL_HITS, "kind", "literal")).isPositive();
+        assertThat(count(registry, PacketFsMetricNames.POOL_HITS, "kind", "copy")).isPositive();
+        assertThat(count(registry, PacketFsMetricNames.POOL_HITS, "kind", "literal")).isPositive();
         PacketFsSyncInserter inserter = ch.pipeline().get(PacketFsSyncInserter.class);
         assertThat(inserter.syncsEmitted()).isPositive();
-        assertThat(count(registry, PacketFsMetrics.SYNC_FRAMES)).isEqualTo(2.0 * inserter.syncsEmitted());
-        assertThat(count(registry, PacketFsMetrics.CRC_ERRORS)).isEqualTo(1);
-        assertThat(count(registry, PacketFsMetrics.DROPS, "source", "decoder")).isEqualTo(1);
-        assertThat(count(registry, PacketFsMetrics.DROPS, "source", "pool")).isEqualTo(1);
-        assertThat(count(registry, PacketFsMetrics.DROPS, "source", "kernel")).isEqualTo(5);
-        assertThat(count(registry, PacketFsMetrics.DROPS, "source", "duplicate")).isEqualTo(6);
-        assertThat(count(registry, PacketFsMetrics.NACKS, "direction", "tx")).isEqualTo(2);
-        assertThat(count(registry, PacketFsMetrics.NACKS, "direction", "rx")).isEqualTo(3);
-        assertThat(count(registry, PacketFsMetrics.RETRANSMITS)).isEqualTo(4);
-        assertThat(registry.get(PacketFsMetrics.FRAME_SIZE).tags("direction", "tx").summary().count())
+        assertThat(count(registry, PacketFsMetricNames.SYNC_FRAMES)).isEqualTo(2.0 * inserter.syncsEmitted());
+        assertThat(count(registry, PacketFsMetricNames.CRC_ERRORS)).isEqualTo(1);
+        assertThat(count(registry, PacketFsMetricNames.DROPS, "source", "decoder")).isEqualTo(1);
+        assertThat(count(registry, PacketFsMetricNames.DROPS, "source", "pool")).isEqualTo(1);
+        assertThat(count(registry, PacketFsMetricNames.DROPS, "source", "kernel")).isEqualTo(5);
+        assertThat(count(registry, PacketFsMetricNames.DROPS, "source", "duplicate")).isEqualTo(6);
+        assertThat(count(registry, PacketFsMetricNames.NACKS, "direction", "tx")).isEqualTo(2);
+        assertThat(count(registry, PacketFsMetricNames.NACKS, "direction", "rx")).isEqualTo(3);
+        assertThat(count(registry, PacketFsMetricNames.RETRANSMITS)).isEqualTo(4);
+        assertThat(registry.get(PacketFsMetricNames.FRAME_SIZE).tags("direction", "tx").summary().count())
                 .isEqualTo(framesOut);
-        assertThat(registry.get(PacketFsMetrics.FRAME_SIZE).tags("direction", "rx").summary().count())
+        assertThat(registry.get(PacketFsMetricNames.FRAME_SIZE).tags("direction", "rx").summary().count())
                 .isEqualTo(framesOut);
-        assertThat(registry.get(PacketFsMetrics.THROUGHPUT).tags("direction", "tx").gauge().value()).isPositive();
-        assertThat(registry.get(PacketFsMetrics.THROUGHPUT).tags("direction", "rx").gauge().value()).isPositive();
+        assertThat(registry.get(PacketFsMetricNames.THROUGHPUT).tags("direction", "tx").gauge().value()).isPositive();
+        assertThat(registry.get(PacketFsMetricNames.THROUGHPUT).tags("direction", "rx").gauge().value()).isPositive();
 
         // publishing again adds nothing: deltas, not totals
         handler.publish();
-        assertThat(count(registry, PacketFsMetrics.CRC_ERRORS)).isEqualTo(1);
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "tx")).isEqualTo(framesOut);
+        assertThat(count(registry, PacketFsMetricNames.CRC_ERRORS)).isEqualTo(1);
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "tx")).isEqualTo(framesOut);
         String text = registry.scrape();
         assertThat(text).contains("packetfs_crc_errors_total 1.0")
                 .contains("packetfs_drops_total{source=\"kernel\"} 5.0")
@@ -178,7 +200,7 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry, 4, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), PacketFsConfig.builder().crcEnabled(false).build(), metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), PacketFsConfig.builder().crcEnabled(false).build(), metrics);
         List<ByteBuf> frames = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             writeRefs(ch, PacketFsTier.L3, 20, i, frames);
@@ -186,12 +208,12 @@ class PacketFsMetricsHandlerTest {
         assertThat(frames).hasSize(16);
         feed(ch, frames);
         ((PacketFsMetricsHandler) ch.pipeline().get(PacketFsPipelines.METRICS)).publish();
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "tx")).isEqualTo(16);
-        assertThat(registry.get(PacketFsMetrics.FRAME_SIZE).tags("direction", "tx").summary().count()).isEqualTo(4);
-        assertThat(registry.get(PacketFsMetrics.FRAME_SIZE).tags("direction", "rx").summary().count()).isEqualTo(4);
-        assertThat(registry.get(PacketFsMetrics.LATENCY).tags("operation", "encode", "tier", "2").timer().count())
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "tx")).isEqualTo(16);
+        assertThat(registry.get(PacketFsMetricNames.FRAME_SIZE).tags("direction", "tx").summary().count()).isEqualTo(4);
+        assertThat(registry.get(PacketFsMetricNames.FRAME_SIZE).tags("direction", "rx").summary().count()).isEqualTo(4);
+        assertThat(registry.get(PacketFsMetricNames.LATENCY).tags("operation", "encode", "tier", "2").timer().count())
                 .isEqualTo(4);
-        assertThat(registry.get(PacketFsMetrics.LATENCY).tags("operation", "decode", "tier", "2").timer().count())
+        assertThat(registry.get(PacketFsMetricNames.LATENCY).tags("operation", "decode", "tier", "2").timer().count())
                 .isEqualTo(4);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
@@ -201,14 +223,14 @@ class PacketFsMetricsHandlerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PacketFsMetrics metrics = new PacketFsMetrics(registry);
         EmbeddedChannel ch = new EmbeddedChannel();
-        PacketFsPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
+        PacketFsMeteredPipelines.addCodec(ch.pipeline(), CONFIG, metrics);
         List<ByteBuf> frames = new ArrayList<>();
         writeRefs(ch, PacketFsTier.L2, 10, 0, frames);
         feed(ch, frames);
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "rx")).isZero();
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "rx")).isZero();
         assertThat(ch.finishAndReleaseAll()).isFalse();
-        assertThat(count(registry, PacketFsMetrics.FRAMES, "direction", "rx")).isEqualTo(1);
-        assertThat(count(registry, PacketFsMetrics.BITS_PACKED, "tier", "1")).isEqualTo(160);
+        assertThat(count(registry, PacketFsMetricNames.FRAMES, "direction", "rx")).isEqualTo(1);
+        assertThat(count(registry, PacketFsMetricNames.BITS_PACKED, "tier", "1")).isEqualTo(160);
     }
 
     private static double count(MeterRegistry registry, String name, String... tags) {
@@ -248,7 +270,7 @@ class PacketFsMetricsHandlerTest {
 
         @Override
         public void bindMeters(PacketFsMeterBinder binder) {
-            binder.counter(PacketFsMetrics.DROPS, () -> kernelDrops, "source", "kernel");
+            binder.counter(PacketFsMetricNames.DROPS, () -> kernelDrops, "source", "kernel");
         }
     }
 

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -6,16 +6,37 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsTier;
 
 import java.util.HashMap;
 import java.util.Map;
 
+import static io.packetfs.codec.PacketFsMetricNames.BITS_PACKED;
+import static io.packetfs.codec.PacketFsMetricNames.BITS_UNPACKED;
+import static io.packetfs.codec.PacketFsMetricNames.CONGESTION_WINDOW;
+import static io.packetfs.codec.PacketFsMetricNames.CRC_ERRORS;
+import static io.packetfs.codec.PacketFsMetricNames.DROPS;
+import static io.packetfs.codec.PacketFsMetricNames.FRAMES;
+import static io.packetfs.codec.PacketFsMetricNames.FRAME_SIZE;
+import static io.packetfs.codec.PacketFsMetricNames.LATENCY;
+import static io.packetfs.codec.PacketFsMetricNames.LOSS_RATIO;
+import static io.packetfs.codec.PacketFsMetricNames.NACKS;
+import static io.packetfs.codec.PacketFsMetricNames.PACING_RATE;
+import static io.packetfs.codec.PacketFsMetricNames.POOL_HITS;
+import static io.packetfs.codec.PacketFsMetricNames.RETRANSMITS;
+import static io.packetfs.codec.PacketFsMetricNames.RTT;
+import static io.packetfs.codec.PacketFsMetricNames.SEQUENCE_ERRORS;
+import static io.packetfs.codec.PacketFsMetricNames.SYNC_FRAMES;
+import static io.packetfs.codec.PacketFsMetricNames.THROUGHPUT;
+import static io.packetfs.codec.PacketFsMetricNames.WINDOW_ERRORS;
+import static io.packetfs.codec.PacketFsMetricNames.WIRE_BYTES;
+
 /**
  * The PacketFS meters in one {@link MeterRegistry}, shared by every channel of a process; each channel publishes into
- * them through its own {@link PacketFsMetricsHandler} ({@link #newHandler()}, or
- * {@link PacketFsPipelines#addCodec(io.netty.channel.ChannelPipeline, PacketFsConfig, PacketFsMetrics)}). All meters
- * are registered up front, so a scrape shows each one (at zero) before any traffic. As a Prometheus registry renders
- * them:
+ * them through its own {@link PacketFsMetricsHandler} ({@link #newHandler()}, or {@link PacketFsMeteredPipelines}).
+ * All meters are registered up front, so a scrape shows each one (at zero) before any traffic. The meters' names are
+ * {@link PacketFsMetricNames}; as a Prometheus registry renders them:
  *
  * <pre>
  *   packetfs_latency_seconds{operation="encode|decode",tier="0|1|2",quantile="0.5|0.95|0.99"}  summary (sampled)
@@ -41,45 +62,6 @@ import java.util.Map;
  * fields. Thread-safe.
  */
 public final class PacketFsMetrics {
-
-    /** {@code packetfs_latency_seconds}: time the frame codec spent on a frame. */
-    public static final String LATENCY = "packetfs.latency";
-    /** {@code packetfs_throughput_pps}. */
-    public static final String THROUGHPUT = "packetfs.throughput.pps";
-    /** {@code packetfs_frames_total}. */
-    public static final String FRAMES = "packetfs.frames";
-    /** {@code packetfs_wire_bytes_total}. */
-    public static final String WIRE_BYTES = "packetfs.wire.bytes";
-    /** {@code packetfs_frame_size_bytes}. */
-    public static final String FRAME_SIZE = "packetfs.frame.size";
-    /** {@code packetfs_bits_packed_total}. */
-    public static final String BITS_PACKED = "packetfs.bits.packed";
-    /** {@code packetfs_bits_unpacked_total}. */
-    public static final String BITS_UNPACKED = "packetfs.bits.unpacked";
-    /** {@code packetfs_sync_frames_total}. */
-    public static final String SYNC_FRAMES = "packetfs.sync.frames";
-    /** {@code packetfs_crc_errors_total}. */
-    public static final String CRC_ERRORS = "packetfs.crc.errors";
-    /** {@code packetfs_window_errors_total}. */
-    public static final String WINDOW_ERRORS = "packetfs.window.errors";
-    /** {@code packetfs_sequence_errors_total}. */
-    public static final String SEQUENCE_ERRORS = "packetfs.sequence.errors";
-    /** {@code packetfs_drops_total}. */
-    public static final String DROPS = "packetfs.drops";
-    /** {@code packetfs_nacks_total}. */
-    public static final String NACKS = "packetfs.nacks";
-    /** {@code packetfs_retransmits_total}. */
-    public static final String RETRANSMITS = "packetfs.retransmits";
-    /** {@code packetfs_pool_hits_total}. */
-    public static final String POOL_HITS = "packetfs.pool.hits";
-    /** {@code packetfs_congestion_window_bytes}: the sender's congestion window. */
-    public static final String CONGESTION_WINDOW = "packetfs.congestion.window.bytes";
-    /** {@code packetfs_pacing_rate_bytes_per_second}: the rate the sender's pacer lets frames out at. */
-    public static final String PACING_RATE = "packetfs.pacing.rate.bytes.per.second";
-    /** {@code packetfs_rtt_seconds}: the sender's smoothed round trip. */
-    public static final String RTT = "packetfs.rtt.seconds";
-    /** {@code packetfs_loss_ratio}: frames the peer reported lost over frames sent. */
-    public static final String LOSS_RATIO = "packetfs.loss.ratio";
 
     /**
      * Default of {@link #sampleEvery()}: one frame in 64 per direction is timed and measured. A timed frame costs about
