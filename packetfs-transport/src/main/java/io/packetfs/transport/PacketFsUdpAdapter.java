@@ -26,7 +26,10 @@ import java.net.InetSocketAddress;
  * with a void promise (the reliability handler's) between two flushes go out as one {@code UDP_SEGMENT} send of up
  * to {@value #MAX_SEGMENTS} datagrams, which the kernel cuts into datagrams of the first frame's size; a frame up to
  * {@value #MAX_PADDING} bytes shorter is padded with zeros to that size (padding after Frame Length is ignored,
- * docs/PROTOCOL.md 2; counted in {@link #paddingBytes()}), a shorter one ends the batch. On receive, Netty's epoll
+ * docs/PROTOCOL.md 2; counted in {@link #paddingBytes()}), a shorter one ends the batch. Fewer than
+ * {@value #MIN_SEGMENTS} frames between two flushes go out one datagram each: a queue that drops a packet drops a
+ * segmented send whole, and at low rates the pacer releases two or three frames at a time (tbf 50 Mbit/s, 32 KB:
+ * 1.029-1.030 of the file on the wire one by one, 1.032-1.035 in pairs, and no padding). On receive, Netty's epoll
  * channel splits what {@code UDP_GRO} coalesced back into one datagram per segment before this adapter sees it
  * (see {@link PacketFsTransports}). Either way the peer sees one frame per datagram, as without offload.
  * Not {@code @Sharable}: it remembers the last sender.
@@ -37,6 +40,8 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
     static final int MAX_SEGMENTS = 64;
     /** Bytes per segmented send, at most (one IP packet's payload, less headers). */
     static final int MAX_SEGMENTED_BYTES = 65_000;
+    /** Frames that make a segmented send; fewer go out one datagram each. */
+    static final int MIN_SEGMENTS = 4;
     /** A frame this much shorter than its batch's segment size is padded to it; a shorter one ends the batch. */
     static final int MAX_PADDING = 16;
     /** {@code PADDING[n]}: n zero bytes, shared, read-only and never released (no allocation per padded frame). */
@@ -51,6 +56,8 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
 
     private final InetSocketAddress peer;
     private final boolean segmentation;
+    /** The first frames of a batch, until there are {@link #MIN_SEGMENTS}; then {@link #batch} holds them all. */
+    private final ByteBuf[] first = new ByteBuf[MIN_SEGMENTS];
     private CompositeByteBuf batch;
     private InetSocketAddress batchTo;
     private int segmentSize;
@@ -119,27 +126,41 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
                 ctx.write(new DatagramPacket(frame, to), promise);
                 return;
             }
-            if (batch != null && (size > segmentSize || segments == MAX_SEGMENTS || !to.equals(batchTo)
-                    || batch.readableBytes() + segmentSize > MAX_SEGMENTED_BYTES)) {
+            if (segments > 0 && (size > segmentSize || segmentSize - size > MAX_PADDING || segments == MAX_SEGMENTS
+                    || !to.equals(batchTo) || (long) (segments + 1) * segmentSize > MAX_SEGMENTED_BYTES)) {
                 sendBatch(ctx);
             }
-            if (batch == null) {
-                batch = ctx.alloc().compositeDirectBuffer(2 * MAX_SEGMENTS);
+            if (segments == 0) {
                 batchTo = to;
                 segmentSize = size;
             }
-            batch.addComponent(true, frame);
-            segments++;
-            int pad = segmentSize - size;
-            if (pad > MAX_PADDING) {
-                sendBatch(ctx); // the short one is the batch's last segment
-            } else if (pad > 0) {
-                batch.addComponent(true, PADDING[pad]); // read-only and never released: safe to share
-                paddingBytes += pad;
+            if (batch == null) {
+                first[segments++] = frame;
+                if (segments < MIN_SEGMENTS) {
+                    return;
+                }
+                // enough for a segmented send: the frames so far, padded to the first one's size
+                batch = ctx.alloc().compositeDirectBuffer(2 * MAX_SEGMENTS);
+                for (int i = 0; i < segments; i++) {
+                    addSegment(first[i]);
+                    first[i] = null;
+                }
+            } else {
+                addSegment(frame);
+                segments++;
             }
         } else {
             sendBatch(ctx);
             ctx.write(msg, promise);
+        }
+    }
+
+    private void addSegment(ByteBuf frame) {
+        batch.addComponent(true, frame);
+        int pad = segmentSize - frame.readableBytes();
+        if (pad > 0) {
+            batch.addComponent(true, PADDING[pad]); // read-only and never released: safe to share
+            paddingBytes += pad;
         }
     }
 
@@ -154,25 +175,31 @@ public final class PacketFsUdpAdapter extends ChannelDuplexHandler {
         if (batch != null) {
             batch.release();
             batch = null;
-            segments = 0;
         }
+        for (int i = 0; i < first.length; i++) {
+            if (first[i] != null) {
+                first[i].release();
+                first[i] = null;
+            }
+        }
+        segments = 0;
     }
 
     private void sendBatch(ChannelHandlerContext ctx) {
+        int n = segments;
+        segments = 0;
         if (batch == null) {
+            for (int i = 0; i < n; i++) { // too few for a segmented send: one datagram each, unpadded
+                ctx.write(new DatagramPacket(first[i], batchTo), ctx.voidPromise());
+                first[i] = null;
+            }
             return;
         }
         ByteBuf content = batch;
-        int n = segments;
         batch = null;
-        segments = 0;
-        if (n == 1) {
-            ctx.write(new DatagramPacket(content, batchTo), ctx.voidPromise());
-        } else {
-            segmentedSends++;
-            ctx.write(new io.netty.channel.unix.SegmentedDatagramPacket(content, segmentSize, batchTo),
-                    ctx.voidPromise());
-        }
+        segmentedSends++;
+        ctx.write(new io.netty.channel.unix.SegmentedDatagramPacket(content, segmentSize, batchTo),
+                ctx.voidPromise());
     }
 
     /** Sends of several datagrams at once (segmentation offload). */
