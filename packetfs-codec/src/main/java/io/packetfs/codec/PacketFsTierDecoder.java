@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.internal.PacketFsBitReader;
 import io.packetfs.codec.internal.PacketFsConstants;
 
 import java.util.List;

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.PromiseNotifier;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.internal.PacketFsBitWriter;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
-import io.packetfs.codec.PacketFsPrp32;
+import io.packetfs.codec.internal.PacketFsPrp32;
 
 import java.nio.ByteBuffer;
 
