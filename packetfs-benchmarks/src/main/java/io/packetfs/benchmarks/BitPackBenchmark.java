@@ -1,10 +1,10 @@
 package io.packetfs.benchmarks;
 
 import io.netty.buffer.ByteBuf;
-import io.packetfs.codec.PacketFsBitPacker;
-import io.packetfs.codec.PacketFsBitpackRequest;
-import io.packetfs.codec.PacketFsScalarBitPacker;
 import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.internal.PacketFsBitPacker;
+import io.packetfs.codec.internal.PacketFsBitpackRequest;
+import io.packetfs.codec.internal.PacketFsScalarBitPacker;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,6 +1,6 @@
 package io.packetfs.benchmarks;
 
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 
 import java.io.ByteArrayOutputStream;
 import java.util.SplittableRandom;

@@ -5,12 +5,12 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsCopyUnit;
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolCopySink;
-import io.packetfs.codec.PacketFsPoolDecoder;
-import io.packetfs.codec.PacketFsPoolEncoder;
-import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsPoolWireMeter;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolCopySink;
+import io.packetfs.codec.pool.PacketFsPoolDecoder;
+import io.packetfs.codec.pool.PacketFsPoolEncoder;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPoolWireMeter;
 
 import java.util.ArrayList;
 import java.util.Arrays;

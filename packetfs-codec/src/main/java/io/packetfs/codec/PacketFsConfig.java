@@ -1,11 +1,11 @@
 package io.packetfs.codec;
 
-import static io.packetfs.codec.PacketFsConstants.DEFAULT_WINDOW_POW2;
-import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.MAX_FRAME_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.MAX_WINDOW_POW2;
-import static io.packetfs.codec.PacketFsConstants.MIN_WINDOW_POW2;
-import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.DEFAULT_WINDOW_POW2;
+import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.MAX_FRAME_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.MAX_WINDOW_POW2;
+import static io.packetfs.codec.internal.PacketFsConstants.MIN_WINDOW_POW2;
+import static io.packetfs.codec.internal.PacketFsConstants.SYNC_LENGTH_CRC;
 
 /**
  * The settings both peers must share: window size, whether SYNC units carry a CRC16, and the largest frame. Every

@@ -2,6 +2,7 @@ package io.packetfs.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
+import io.packetfs.codec.internal.PacketFsConstants;
 
 /**
  * A length-prefixed control unit (every control opcode but SYNC): the opcode and its body. The decoder passes on

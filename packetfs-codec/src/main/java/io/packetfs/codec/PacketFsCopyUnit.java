@@ -2,6 +2,7 @@ package io.packetfs.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.DefaultByteBufHolder;
+import io.packetfs.codec.internal.PacketFsConstants;
 
 /**
  * A COPY unit (opcode {@code 0xF8}): pool extents and literals, byte-granular, in one length-prefixed control unit
@@ -16,8 +17,9 @@ import io.netty.buffer.DefaultByteBufHolder;
  *   +--------+--------+--------+-----------+---------+---------+-----
  * </pre>
  *
- * Made by {@link PacketFsPoolEncoder}, decoded by {@link PacketFsPoolDecoder}. Reference counted: whoever holds it
- * releases it; decoded units are slices of the received frame.
+ * Made by {@link io.packetfs.codec.pool.PacketFsPoolEncoder}, decoded by
+ * {@link io.packetfs.codec.pool.PacketFsPoolDecoder}. Reference counted: whoever holds it releases it; decoded units
+ * are slices of the received frame.
  */
 public final class PacketFsCopyUnit extends DefaultByteBufHolder {
 

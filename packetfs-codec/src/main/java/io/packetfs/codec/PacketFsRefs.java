@@ -3,6 +3,8 @@ package io.packetfs.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.DefaultByteBufHolder;
+import io.packetfs.codec.internal.PacketFsBitpackRequest;
+import io.packetfs.codec.internal.PacketFsScalarBitPacker;
 
 /**
  * A run of references of one tier, held packed: {@code count} references of {@code tier.bytes()} bytes each,

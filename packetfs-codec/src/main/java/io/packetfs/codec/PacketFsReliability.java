@@ -10,6 +10,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.internal.PacketFsConstants;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -18,25 +19,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
-import static io.packetfs.codec.PacketFsConstants.FLAG_FEEDBACK;
-import static io.packetfs.codec.PacketFsConstants.FLAG_RELIABLE;
-import static io.packetfs.codec.PacketFsConstants.FRAME_LENGTH_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.MAX_FRAME_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.NACK_HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.NACK_RANGE_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.OPCODE_NACK;
-import static io.packetfs.codec.PacketFsConstants.OPCODE_STATUS;
-import static io.packetfs.codec.PacketFsConstants.OPCODE_SYNC;
-import static io.packetfs.codec.PacketFsConstants.RELIABLE_CRC_FROM_END;
-import static io.packetfs.codec.PacketFsConstants.RELIABLE_SESSION_FROM_END;
-import static io.packetfs.codec.PacketFsConstants.RELIABLE_TRAILER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.SEQUENCE_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.STATUS_BODY_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.VERSION;
-import static io.packetfs.codec.PacketFsConstants.VERSION_FLAGS_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAG_FEEDBACK;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAG_RELIABLE;
+import static io.packetfs.codec.internal.PacketFsConstants.FRAME_LENGTH_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.MAX_FRAME_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.NACK_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.NACK_RANGE_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_NACK;
+import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_STATUS;
+import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_SYNC;
+import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_CRC_FROM_END;
+import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_SESSION_FROM_END;
+import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_TRAILER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.SEQUENCE_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.STATUS_BODY_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.TLV_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION_FLAGS_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION_SHIFT;
 
 /**
  * Reliable, ordered, flow-controlled delivery of PacketFS frames between two peers (docs/PROTOCOL.md section 9).

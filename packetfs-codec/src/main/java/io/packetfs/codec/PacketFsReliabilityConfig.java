@@ -1,5 +1,7 @@
 package io.packetfs.codec;
 
+import io.packetfs.codec.internal.PacketFsConstants;
+
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -7,7 +7,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.internal.ObjectUtil;
 
-import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
+import static io.packetfs.codec.internal.PacketFsConstants.WINDOW_ID_MASK;
 
 /**
  * Outbound: counts the references that pass and writes a {@link PacketFsSync} after the last reference of every

@@ -3,7 +3,7 @@ package io.packetfs.codec;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
-import static io.packetfs.codec.PacketFsConstants.WINDOW_ID_MASK;
+import static io.packetfs.codec.internal.PacketFsConstants.WINDOW_ID_MASK;
 
 /**
  * Inbound: checks the window sequence. Each {@link PacketFsSync} must carry the next window id (modulo 2^16) and

@@ -4,23 +4,25 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.internal.PacketFsBitReader;
+import io.packetfs.codec.internal.PacketFsConstants;
 
 import java.util.List;
 
-import static io.packetfs.codec.PacketFsConstants.FLAGS_MASK;
-import static io.packetfs.codec.PacketFsConstants.FLAGS_RESERVED_MASK;
-import static io.packetfs.codec.PacketFsConstants.FLAG_CRC;
-import static io.packetfs.codec.PacketFsConstants.FLAG_RELIABLE;
-import static io.packetfs.codec.PacketFsConstants.FRAME_LENGTH_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.OPCODE_SYNC;
-import static io.packetfs.codec.PacketFsConstants.RUN_COUNT_BITS;
-import static io.packetfs.codec.PacketFsConstants.SEQUENCE_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.TIER_CODE_CONTROL;
-import static io.packetfs.codec.PacketFsConstants.VERSION;
-import static io.packetfs.codec.PacketFsConstants.VERSION_FLAGS_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
-import static io.packetfs.codec.PacketFsConstants.WINDOW_POW2_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAGS_MASK;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAGS_RESERVED_MASK;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAG_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAG_RELIABLE;
+import static io.packetfs.codec.internal.PacketFsConstants.FRAME_LENGTH_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_SYNC;
+import static io.packetfs.codec.internal.PacketFsConstants.RUN_COUNT_BITS;
+import static io.packetfs.codec.internal.PacketFsConstants.SEQUENCE_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.TIER_CODE_CONTROL;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION_FLAGS_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.WINDOW_POW2_OFFSET;
 
 /**
  * Inbound: decodes one PacketFS frame per {@link ByteBuf} (a datagram or an Ethernet payload) into its units, in

@@ -6,23 +6,24 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.PromiseNotifier;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.internal.PacketFsBitWriter;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.packetfs.codec.PacketFsConstants.FLAG_CRC;
-import static io.packetfs.codec.PacketFsConstants.FRAME_LENGTH_OFFSET;
-import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.MAX_RUN_COUNT;
-import static io.packetfs.codec.PacketFsConstants.OPCODE_SYNC;
-import static io.packetfs.codec.PacketFsConstants.RUN_COUNT_BITS;
-import static io.packetfs.codec.PacketFsConstants.RUN_HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_CRC;
-import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_NO_CRC;
-import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.VERSION;
-import static io.packetfs.codec.PacketFsConstants.VERSION_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.FLAG_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.FRAME_LENGTH_OFFSET;
+import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.MAX_RUN_COUNT;
+import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_SYNC;
+import static io.packetfs.codec.internal.PacketFsConstants.RUN_COUNT_BITS;
+import static io.packetfs.codec.internal.PacketFsConstants.RUN_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.SYNC_LENGTH_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.SYNC_LENGTH_NO_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.TLV_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION;
+import static io.packetfs.codec.internal.PacketFsConstants.VERSION_SHIFT;
 
 /**
  * Outbound: packs {@link PacketFsRefs} runs and {@link PacketFsSync} units into PacketFS frames of at most

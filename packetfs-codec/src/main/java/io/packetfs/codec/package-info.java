@@ -4,8 +4,8 @@
  * <p>Outbound: {@link io.packetfs.codec.PacketFsSyncInserter} then {@link io.packetfs.codec.PacketFsTierEncoder}.
  * Inbound: {@link io.packetfs.codec.PacketFsTierDecoder}, {@link io.packetfs.codec.PacketFsCrcWindowChecker},
  * {@link io.packetfs.codec.PacketFsSyncValidator}; {@link io.packetfs.codec.PacketFsPipelines#addCodec} adds them
- * all. Pools and the pool encoder/decoder ({@link io.packetfs.codec.PacketFsPool},
- * {@link io.packetfs.codec.PacketFsPoolEncoderHandler}, {@link io.packetfs.codec.PacketFsPoolDecoderHandler}) turn
- * bytes into references and back (section 8).
+ * all. Pools and the pool encoder/decoder, which turn bytes into references and back (section 8), are in
+ * {@link io.packetfs.codec.pool}; the helpers both share (wire constants, bit reader and writer, the bit packer, prp32)
+ * are in {@link io.packetfs.codec.internal}, which is not API.
  */
 package io.packetfs.codec;

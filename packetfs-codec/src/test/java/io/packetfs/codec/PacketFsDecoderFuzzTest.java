@@ -11,6 +11,10 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolDecoder;
+import io.packetfs.codec.pool.PacketFsPoolDecoderHandler;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package io.packetfs.examples;
 
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transport.PacketFsImpairment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

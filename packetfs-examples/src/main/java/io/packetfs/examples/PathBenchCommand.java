@@ -1,7 +1,7 @@
 package io.packetfs.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,7 @@
 package io.packetfs.examples;
 
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -2,7 +2,7 @@ package io.packetfs.examples;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.transfer.PacketFsFileReceiver;
 import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transport.PacketFsEndpoint;

@@ -2,8 +2,8 @@ package io.packetfs.examples;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transfer.PacketFsFileSender;
 import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transport.PacketFsEndpoint;

@@ -1,9 +1,9 @@
 package io.packetfs.examples;
 
 import io.netty.channel.Channel;
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transport.PacketFsEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -89,8 +89,8 @@ class L2CommandsTest {
         java.nio.file.Path poolFile = dir.resolve("pool.bin");
         assertEquals(0, PacketFsCli.newCommandLine().execute("pool", "create", "--size", "2M", poolFile.toString()));
         byte[] data = new byte[500_000];
-        try (io.packetfs.codec.PacketFsPool p = io.packetfs.codec.PacketFsPool.open(poolFile,
-                io.packetfs.codec.PacketFsPoolGeometry.DEFAULT)) {
+        try (io.packetfs.codec.pool.PacketFsPool p = io.packetfs.codec.pool.PacketFsPool.open(poolFile,
+                io.packetfs.codec.pool.PacketFsPoolGeometry.DEFAULT)) {
             Transfers.read(p, 1001, data, 0, data.length);
         }
         for (int i = 0; i < data.length; i += 5000) {

@@ -1,8 +1,8 @@
 package io.packetfs.examples;
 
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
-import io.packetfs.codec.PacketFsPoolIndex;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPoolIndex;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

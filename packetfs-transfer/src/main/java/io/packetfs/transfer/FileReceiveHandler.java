@@ -7,8 +7,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPeerTimeoutException;
-import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsSync;
+import io.packetfs.codec.pool.PacketFsPool;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -10,8 +10,8 @@ import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
 import io.packetfs.codec.PacketFsPeerTimeoutException;
-import io.packetfs.codec.PacketFsPool;
 import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.codec.pool.PacketFsPool;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -2,7 +2,7 @@ package io.packetfs.transfer;
 
 import io.netty.channel.Channel;
 import io.netty.util.internal.ObjectUtil;
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -4,7 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.util.internal.ObjectUtil;
-import io.packetfs.codec.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPool;
 
 /** What a sender and a receiver share: the pool, the settings, the pipeline, and one channel each. */
 abstract class TransferSide {

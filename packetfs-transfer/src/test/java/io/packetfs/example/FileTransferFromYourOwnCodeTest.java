@@ -2,8 +2,8 @@ package io.packetfs.example;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
 import io.packetfs.transfer.PacketFsFileReceiver;
 import io.packetfs.transfer.PacketFsFileSender;
 import io.packetfs.transfer.PacketFsTransferConfig;

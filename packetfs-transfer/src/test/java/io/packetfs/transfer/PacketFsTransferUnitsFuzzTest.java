@@ -5,7 +5,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.packetfs.codec.PacketFsException;
-import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

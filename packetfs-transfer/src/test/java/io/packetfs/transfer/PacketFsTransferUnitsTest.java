@@ -6,8 +6,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
-import io.packetfs.codec.PacketFsPool;
-import io.packetfs.codec.PacketFsPoolGeometry;
+import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.pool.PacketFsPoolGeometry;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
+import io.packetfs.codec.internal.PacketFsPrp32;
 
 import java.nio.ByteBuffer;
 

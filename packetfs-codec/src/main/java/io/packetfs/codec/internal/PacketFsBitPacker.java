@@ -1,4 +1,6 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
+
+import io.packetfs.codec.PacketFsException;
 
 /**
  * Packs runs of references into the bitstream and back: the seam where a vectorised or GPU implementation (the

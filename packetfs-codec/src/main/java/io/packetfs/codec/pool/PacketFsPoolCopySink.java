@@ -1,4 +1,6 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
+
+import io.packetfs.codec.PacketFsCopyUnit;
 
 /**
  * Receives the COPY units that {@link PacketFsPoolEncoder} produces, in stream order. The sink takes ownership of

@@ -1,9 +1,11 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

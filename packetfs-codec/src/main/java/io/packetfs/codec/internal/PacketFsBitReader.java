@@ -1,6 +1,7 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.packetfs.codec.PacketFsException;
 
 /**
  * Reads fields of 1 to 32 bits MSB-first from a region of a {@link ByteBuf}, the inverse of

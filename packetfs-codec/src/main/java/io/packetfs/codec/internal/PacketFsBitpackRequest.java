@@ -1,6 +1,7 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.packetfs.codec.PacketFsTier;
 
 /**
  * One batch for a {@link PacketFsBitPacker}, shaped like the seed's {@code gpu_bitpack_request_t}: the references,

@@ -1,8 +1,12 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,12 +20,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.packetfs.codec.PacketFsPoolTestSupport.SMALL;
-import static io.packetfs.codec.PacketFsPoolTestSupport.edit;
-import static io.packetfs.codec.PacketFsPoolTestSupport.editPerByte;
-import static io.packetfs.codec.PacketFsPoolTestSupport.random;
-import static io.packetfs.codec.PacketFsPoolTestSupport.roundTrip;
-import static io.packetfs.codec.PacketFsPoolTestSupport.slice;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.SMALL;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.edit;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.editPerByte;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.random;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.roundTrip;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,18 +1,22 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsTier;
 
 import java.nio.ByteBuffer;
 
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_GEN;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_INS;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SHIFT;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SUB;
-import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_EXTENDED;
-import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_MASK;
-import static io.packetfs.codec.PacketFsConstants.COPY_MAX_OUTPUT;
-import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SUB;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_EXTENDED;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_MASK;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_OUTPUT;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES;
 
 /**
  * Turns runs of references back into the pool's bytes: an L1 reference becomes one byte of the keyed table, an

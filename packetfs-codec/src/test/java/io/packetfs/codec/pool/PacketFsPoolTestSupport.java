@@ -1,7 +1,8 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.packetfs.codec.PacketFsConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;

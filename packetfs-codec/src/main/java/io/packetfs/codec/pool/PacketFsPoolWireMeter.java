@@ -1,13 +1,20 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsCloseWindow;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsSyncInserter;
+import io.packetfs.codec.PacketFsTier;
+import io.packetfs.codec.PacketFsTierEncoder;
 
-import static io.packetfs.codec.PacketFsConstants.HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.MAX_RUN_COUNT;
-import static io.packetfs.codec.PacketFsConstants.RUN_HEADER_LENGTH;
-import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_CRC;
-import static io.packetfs.codec.PacketFsConstants.SYNC_LENGTH_NO_CRC;
-import static io.packetfs.codec.PacketFsConstants.TLV_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.MAX_RUN_COUNT;
+import static io.packetfs.codec.internal.PacketFsConstants.RUN_HEADER_LENGTH;
+import static io.packetfs.codec.internal.PacketFsConstants.SYNC_LENGTH_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.SYNC_LENGTH_NO_CRC;
+import static io.packetfs.codec.internal.PacketFsConstants.TLV_HEADER_LENGTH;
 
 /**
  * A {@link PacketFsPoolCopySink} that counts the bytes COPY units (and runs) would take on the wire, and releases them: it does

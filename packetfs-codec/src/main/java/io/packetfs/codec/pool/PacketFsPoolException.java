@@ -1,4 +1,7 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
+
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsTier;
 
 /**
  * A reference names a unit outside the pool: the peers hold different pools or geometries (the HELLO fingerprint

@@ -1,9 +1,16 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsTierDecoder;
 
 /**
  * Inbound: runs of pool references and COPY units in, the pool's bytes out (one {@link ByteBuf} per run or unit,

@@ -1,6 +1,7 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsTier;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.util.internal.ObjectUtil;
 

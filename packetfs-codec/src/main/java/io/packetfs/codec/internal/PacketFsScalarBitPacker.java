@@ -1,6 +1,8 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsTier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

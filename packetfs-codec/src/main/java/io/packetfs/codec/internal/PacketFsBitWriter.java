@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import io.netty.buffer.ByteBuf;
 

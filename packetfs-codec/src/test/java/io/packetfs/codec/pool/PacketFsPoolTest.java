@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -8,10 +8,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static io.packetfs.codec.PacketFsPoolTestSupport.SMALL;
-import static io.packetfs.codec.PacketFsPoolTestSupport.random;
-import static io.packetfs.codec.PacketFsPoolTestSupport.roundTrip;
-import static io.packetfs.codec.PacketFsPoolTestSupport.slice;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.SMALL;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.random;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.roundTrip;
+import static io.packetfs.codec.pool.PacketFsPoolTestSupport.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,22 +1,23 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsCopyUnit;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_DEL;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_GEN;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_INS;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SHIFT;
-import static io.packetfs.codec.PacketFsConstants.COPY_KIND_SUB;
-import static io.packetfs.codec.PacketFsConstants.COPY_LENGTH_EXTENDED;
-import static io.packetfs.codec.PacketFsConstants.COPY_MAX_OUTPUT;
-import static io.packetfs.codec.PacketFsConstants.COPY_MAX_VARINT_BYTES;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_DEL;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SUB;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_EXTENDED;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_OUTPUT;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES;
 
 /**
  * Turns bytes into COPY units (docs/PROTOCOL.md 8.7): byte-granular extents of the pool plus literals. Greedy, one

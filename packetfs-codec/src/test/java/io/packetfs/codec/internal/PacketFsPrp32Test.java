@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

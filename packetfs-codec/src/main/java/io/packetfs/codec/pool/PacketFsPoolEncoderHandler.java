@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -6,6 +6,12 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.internal.ObjectUtil;
+import io.packetfs.codec.PacketFsCloseWindow;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsSyncInserter;
 
 /**
  * Outbound: bytes in, COPY units (pool extents and literals) out, through a {@link PacketFsPoolEncoder}. Place it

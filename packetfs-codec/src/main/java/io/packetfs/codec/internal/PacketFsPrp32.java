@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.internal;
 
 /**
  * The seed's keyed 32-bit permutation {@code prp32} and its inverse. Every step is a bijection on 32 bits (an XOR
