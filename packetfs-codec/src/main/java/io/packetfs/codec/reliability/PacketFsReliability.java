@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -10,6 +10,10 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.internal.PacketFsConstants;
 
 import java.nio.ByteBuffer;
