@@ -28,8 +28,6 @@ import static io.packetfs.codec.internal.PacketFsConstants.FLAG_RELIABLE;
 import static io.packetfs.codec.internal.PacketFsConstants.FRAME_LENGTH_OFFSET;
 import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.MAX_FRAME_LENGTH;
-import static io.packetfs.codec.internal.PacketFsConstants.NACK_HEADER_LENGTH;
-import static io.packetfs.codec.internal.PacketFsConstants.NACK_RANGE_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_NACK;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_STATUS;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_SYNC;
@@ -37,7 +35,6 @@ import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_CRC_FROM_END
 import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_SESSION_FROM_END;
 import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_TRAILER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.SEQUENCE_OFFSET;
-import static io.packetfs.codec.internal.PacketFsConstants.STATUS_BODY_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.TLV_HEADER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.VERSION;
 import static io.packetfs.codec.internal.PacketFsConstants.VERSION_FLAGS_OFFSET;
@@ -108,6 +105,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final boolean crcFlag;
     private final int sessionId;
     private final CRC32C crc = new CRC32C();
+    /** Reads the STATUS and NACK units of inbound feedback in place. */
+    private final FeedbackUnits feedbackIn = new FeedbackUnits();
     private ChannelHandlerContext ctx;
     private ChannelPromise quiet;
     private ScheduledFuture<?> timer;
@@ -187,7 +186,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private boolean statusDue;
     private long lastStatusNanos;
     private ByteBuf nackOut;
-    private int nackLengthAt;
+    /** Where the NACK unit in {@link #nackOut} starts. */
+    private int nackStart;
     private int nackRanges;
     private int nackFrames;
     private int runFirst;
@@ -560,18 +560,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void onStatus(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
-        if (length < STATUS_BODY_LENGTH) {
+        FeedbackUnits status = feedbackIn.wrap(f, body, length);
+        if (!status.isStatusLongEnough()) {
             invalidDropped++;
             return;
         }
         statusReceived++;
-        if (f.getInt(body) != sessionId) {
+        if (status.session() != sessionId) {
             staleFeedback++; // acknowledges another session of ours (an old one, or forged)
             return;
         }
-        int next = f.getInt(body + 4);
-        long window = f.getUnsignedInt(body + 8);
-        int receivedUpTo = f.getInt(body + 12);
+        int next = status.statusNext();
+        long window = status.statusWindow();
+        int receivedUpTo = status.statusReceivedUpTo();
         if (next - sendTransmitted > 0 || receivedUpTo - next < 0 || receivedUpTo - sendTransmitted > 0) {
             invalidDropped++; // acknowledges frames never sent, or received below delivered
             return;
@@ -649,26 +650,22 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
-        if (length < NACK_HEADER_LENGTH) {
+        FeedbackUnits nack = feedbackIn.wrap(f, body, length);
+        if (!nack.isNackLongEnough()) {
             invalidDropped++;
             return;
         }
-        int ranges = f.getUnsignedShort(body + 4);
-        if (NACK_HEADER_LENGTH + ranges * NACK_RANGE_LENGTH > length) {
-            invalidDropped++;
-            return;
-        }
+        int ranges = nack.nackRanges();
         nacksReceived++;
-        if (f.getInt(body) != sessionId) {
+        if (nack.session() != sessionId) {
             staleFeedback++;
             return;
         }
         int budget = sendRing.length;
         long now = now();
         for (int r = 0; r < ranges && budget > 0; r++) {
-            int at = body + NACK_HEADER_LENGTH + r * NACK_RANGE_LENGTH;
-            int first = f.getInt(at);
-            int count = f.getUnsignedShort(at + 4);
+            int first = nack.rangeFirst(r);
+            int count = nack.rangeCount(r);
             for (int i = 0; i < count && budget > 0; i++) {
                 int seq = first + i;
                 // a NACK that comes within the guard of the frame's last repair was sent before that repair could
@@ -953,7 +950,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         int slot = seq & recvMask;
         nacked[slot] = true;
         nackedAt[slot] = now;
-        if (runCount > 0 && runFirst + runCount == seq && runCount < 0xFFFF) {
+        if (runCount > 0 && runFirst + runCount == seq && runCount < FeedbackUnits.MAX_RANGE_COUNT) {
             runCount++;
         } else {
             addNackRange(ctx, runFirst, runCount);
@@ -968,14 +965,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
         if (nackOut == null) {
             nackOut = feedbackFrame(ctx);
-            nackOut.writeByte(OPCODE_NACK);
-            nackLengthAt = nackOut.writerIndex();
-            nackOut.writeShort(0); // body length, patched in sendNack
-            nackOut.writeInt(peerSession);
-            nackOut.writeShort(0); // range count, patched in sendNack
+            nackStart = FeedbackUnits.startNack(nackOut, peerSession);
             nackRanges = 0;
         }
-        nackOut.writeInt(first).writeShort(count);
+        FeedbackUnits.writeRange(nackOut, first, count);
         if (++nackRanges == MAX_NACK_RANGES) {
             sendNack(ctx);
         }
@@ -984,8 +977,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private void sendNack(ChannelHandlerContext ctx) {
         ByteBuf out = nackOut;
         nackOut = null;
-        out.setShort(nackLengthAt, out.writerIndex() - nackLengthAt - 2);
-        out.setShort(nackLengthAt + 2 + 4, nackRanges);
+        FeedbackUnits.finishNack(out, nackStart, nackRanges);
         nacksSent++;
         nackFrames++;
         writeStatusUnit(out); // a STATUS rides along, so the sender learns the window with every repair request
@@ -999,8 +991,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void writeStatusUnit(ByteBuf out) {
-        out.writeByte(OPCODE_STATUS).writeShort(STATUS_BODY_LENGTH);
-        out.writeInt(peerSession).writeInt(recvNext).writeInt(recvWindow).writeInt(recvHighest);
+        FeedbackUnits.writeStatus(out, peerSession, recvNext, recvWindow, recvHighest);
         statusReceivedUpTo = recvHighest;
         statusSent++;
         statusDue = false;
@@ -1010,9 +1001,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** A feedback frame's header: flags R and F, this side's window size and CRC flag, feedback sequence. */
     private ByteBuf feedbackFrame(ChannelHandlerContext ctx) {
-        ByteBuf out = ctx.alloc().buffer(HEADER_LENGTH + TLV_HEADER_LENGTH + NACK_HEADER_LENGTH
-                + MAX_NACK_RANGES * NACK_RANGE_LENGTH + TLV_HEADER_LENGTH + STATUS_BODY_LENGTH
-                + RELIABLE_TRAILER_LENGTH);
+        ByteBuf out = ctx.alloc().buffer(FeedbackUnits.maxFrameLength(MAX_NACK_RANGES));
         int flags = FLAG_RELIABLE | FLAG_FEEDBACK | (crcFlag ? PacketFsConstants.FLAG_CRC : 0);
         out.writeByte(VERSION << VERSION_SHIFT | flags);
         out.writeByte(windowPow2);
