@@ -165,24 +165,17 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final List<Promise<Void>> ackWaiters = new ArrayList<>(2);
 
     // ---- receiving half ----
-    private final ByteBuf[] recvSlots;
-    private final long[] missingSince;
-    private final long[] nackedAt;
-    private final boolean[] nacked;
+    /** Frames held ahead of a gap, and when each missing frame went missing and was asked for. */
+    private final ReceiveWindow recv;
+    /** The gap scan's way into the NACK being built. */
+    private final ReceiveWindow.GapRequests gapRequests = new NackRequests();
     /** NACK sent to the requested frame's arrival. */
     private final PacketFsRttEstimator repairTime = new PacketFsRttEstimator();
-    private final int recvMask;
     private final int recvWindow;
     private final int statusEvery;
     private int statusReceivedUpTo;
     private boolean receiving;
-    private int recvNext;
-    private int recvHighest;
     private int deliveredSinceStatus;
-    /** Every gap below this sequence (and at or above recvNext) has been requested at least once. */
-    private int nackScanFrom;
-    /** No requested gap is due to be requested again before this time. */
-    private long renackDueNanos = Long.MAX_VALUE;
     private boolean statusDue;
     private long lastStatusNanos;
     private ByteBuf nackOut;
@@ -251,12 +244,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.maxRate = config.maxRateBytesPerSecond();
         updatePacingRate();
         this.recvWindow = config.receiveWindowFrames();
-        int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
-        this.recvSlots = new ByteBuf[slots];
-        this.missingSince = new long[slots];
-        this.nackedAt = new long[slots];
-        this.nacked = new boolean[slots];
-        this.recvMask = slots - 1;
+        this.recv = new ReceiveWindow(recvWindow);
         this.statusEvery = config.statusEveryFrames();
         this.rtoNanos = config.retransmitTimeoutNanos();
     }
@@ -312,12 +300,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 sendRing[i] = null;
             }
         }
-        for (int i = 0; i < recvSlots.length; i++) {
-            if (recvSlots[i] != null) {
-                recvSlots[i].release();
-                recvSlots[i] = null;
-            }
-        }
+        recv.releaseAll();
         for (Promise<Void> p : ackWaiters) {
             p.tryFailure(cause);
         }
@@ -752,7 +735,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             return false;
         }
         receiving = true;
-        int ahead = seq - recvNext;
+        int ahead = seq - recv.next();
         if (ahead < 0) {
             duplicatesDropped++;
             statusDue = true; // the peer may have missed our STATUS
@@ -767,33 +750,26 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         frame.writerIndex(start + length - RELIABLE_TRAILER_LENGTH);
         frame.setShort(start + FRAME_LENGTH_OFFSET, length - RELIABLE_TRAILER_LENGTH);
         frame.setByte(start + VERSION_FLAGS_OFFSET, versionFlags & ~FLAG_RELIABLE);
-        int slot = seq & recvMask;
-        if (seq - recvHighest >= 0) {
-            long now = lastHeardNanos;
-            for (int s = recvHighest; s != seq; s++) {
-                int hole = s & recvMask;
-                missingSince[hole] = now;
-                nacked[hole] = false;
-            }
-            nacked[slot] = false;
-            recvHighest = seq + 1;
+        if (recv.arrived(seq, lastHeardNanos)) {
             statusDue = true;
-        } else if (nacked[slot] && recvSlots[slot] == null) {
+        } else {
             // a requested frame arrived: how long repairs take decides when to ask again
-            nacked[slot] = false;
-            repairTime.sample(lastHeardNanos - nackedAt[slot]);
+            long repaired = recv.repairedAfter(seq, lastHeardNanos);
+            if (repaired >= 0) {
+                repairTime.sample(repaired);
+            }
         }
         if (ahead == 0) {
             deliver(ctx, frame);
             return true;
         }
-        if (recvSlots[slot] != null) {
+        if (recv.holds(seq)) {
             duplicatesDropped++;
             return false;
         }
-        recvSlots[slot] = compact(ctx, frame);
+        recv.hold(seq, compact(ctx, frame));
         framesReordered++;
-        if (recvHighest - statusReceivedUpTo >= statusEvery) {
+        if (recv.highest() - statusReceivedUpTo >= statusEvery) {
             sendStatus(ctx); // the sender counts frames in flight from the newest frame received (flushed with the batch)
         }
         return true;
@@ -801,18 +777,15 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** Passes {@code frame} (the next in order) up, then every buffered frame that now follows in order. */
     private void deliver(ChannelHandlerContext ctx, ByteBuf frame) {
-        recvNext++;
+        recv.delivered();
         framesDelivered++;
         deliveredSinceStatus++;
         ctx.fireChannelRead(frame);
         while (!closed) {
-            int slot = recvNext & recvMask;
-            ByteBuf next = recvSlots[slot];
+            ByteBuf next = recv.takeNext();
             if (next == null) {
                 break;
             }
-            recvSlots[slot] = null;
-            recvNext++;
             framesDelivered++;
             deliveredSinceStatus++;
             ctx.fireChannelRead(next);
@@ -824,7 +797,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
         }
         statusDue = true;
-        if (!closed && (deliveredSinceStatus >= statusEvery || recvHighest - statusReceivedUpTo >= statusEvery)) {
+        if (!closed && (deliveredSinceStatus >= statusEvery || recv.highest() - statusReceivedUpTo >= statusEvery)) {
             sendStatus(ctx); // flushed when the read batch completes
         }
     }
@@ -882,7 +855,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!closed && receiving && recvHighest - recvNext > 0) {
+        if (!closed && receiving && recv.hasGap()) {
             scanGaps(ctx, now());
         }
         if (!closed && receiving && statusDue && now() - lastStatusNanos >= STATUS_AFTER_READ_NANOS) {
@@ -895,49 +868,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     /**
-     * Sends NACK units for every gap that is due (see the class javadoc). Called after every read batch, so it costs
-     * O(frames that arrived since) and not O(open gaps): gaps requested before are walked again only when the
-     * earliest of them is due ({@link #renackDueNanos}), and new gaps are walked from {@link #nackScanFrom}, stopping
-     * at the first that is not due (the ones after it are younger and fewer frames follow them).
+     * Sends NACK units for every gap that is due (see the class javadoc), at most {@link #MAX_NACK_FRAMES_PER_SCAN}
+     * feedback frames of them; {@link ReceiveWindow#scan} decides which gaps are due.
      */
     private void scanGaps(ChannelHandlerContext ctx, long now) {
         nackFrames = 0;
         runFirst = 0;
         runCount = 0;
-        if (nackScanFrom - recvNext < 0) {
-            nackScanFrom = recvNext;
-        }
-        if (now - renackDueNanos >= 0) {
-            long interval = renackInterval();
-            long earliest = Long.MAX_VALUE;
-            for (int s = recvNext; s != nackScanFrom && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
-                int slot = s & recvMask;
-                if (recvSlots[slot] != null || !nacked[slot]) {
-                    continue;
-                }
-                if (now - nackedAt[slot] >= interval) {
-                    requestGap(ctx, s, now);
-                    earliest = Math.min(earliest, now + interval);
-                } else {
-                    earliest = Math.min(earliest, nackedAt[slot] + interval);
-                }
-            }
-            // a scan cut short by the frame limit leaves gaps unvisited: look again at the next batch
-            renackDueNanos = nackFrames < MAX_NACK_FRAMES_PER_SCAN ? earliest : now;
-        }
-        int s = nackScanFrom;
-        for (; s != recvHighest && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
-            int slot = s & recvMask;
-            if (recvSlots[slot] != null) {
-                continue;
-            }
-            if (now - missingSince[slot] < config.nackDelayNanos() && recvHighest - 1 - s < config.reorderThreshold()) {
-                break; // neither old enough nor passed by enough frames, and every later gap even less so
-            }
-            requestGap(ctx, s, now);
-            renackDueNanos = Math.min(renackDueNanos, now + renackInterval());
-        }
-        nackScanFrom = s;
+        recv.scan(now, renackInterval(), config.nackDelayNanos(), config.reorderThreshold(), gapRequests);
         addNackRange(ctx, runFirst, runCount);
         runCount = 0;
         if (nackOut != null) {
@@ -946,16 +884,27 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     /** Adds {@code seq} to the NACK being built (extending the current range when it follows it). */
-    private void requestGap(ChannelHandlerContext ctx, int seq, long now) {
-        int slot = seq & recvMask;
-        nacked[slot] = true;
-        nackedAt[slot] = now;
+    private void requestGap(ChannelHandlerContext ctx, int seq) {
         if (runCount > 0 && runFirst + runCount == seq && runCount < FeedbackUnits.MAX_RANGE_COUNT) {
             runCount++;
         } else {
             addNackRange(ctx, runFirst, runCount);
             runFirst = seq;
             runCount = 1;
+        }
+    }
+
+    /** The gap scan's requests go into the NACK being built, within the scan's budget of feedback frames. */
+    private final class NackRequests implements ReceiveWindow.GapRequests {
+
+        @Override
+        public boolean open() {
+            return nackFrames < MAX_NACK_FRAMES_PER_SCAN;
+        }
+
+        @Override
+        public void request(int seq) {
+            requestGap(ctx, seq);
         }
     }
 
@@ -991,8 +940,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void writeStatusUnit(ByteBuf out) {
-        FeedbackUnits.writeStatus(out, peerSession, recvNext, recvWindow, recvHighest);
-        statusReceivedUpTo = recvHighest;
+        FeedbackUnits.writeStatus(out, peerSession, recv.next(), recvWindow, recv.highest());
+        statusReceivedUpTo = recv.highest();
         statusSent++;
         statusDue = false;
         deliveredSinceStatus = 0;
@@ -1063,7 +1012,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
         }
         if (receiving) {
-            if (recvHighest - recvNext > 0) {
+            if (recv.hasGap()) {
                 long before = nacksSent;
                 scanGaps(ctx, now);
                 wrote |= nacksSent != before;
@@ -1121,13 +1070,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** Data frames held now, waiting for a gap before them (at most the receive window). */
     int framesHeld() {
-        int n = 0;
-        for (ByteBuf b : recvSlots) {
-            if (b != null) {
-                n++;
-            }
-        }
-        return n;
+        return recv.framesHeld();
     }
 
     /** Frames sent for the first time. */
