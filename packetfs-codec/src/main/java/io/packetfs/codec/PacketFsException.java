@@ -6,7 +6,7 @@ import io.netty.handler.codec.DecoderException;
  * The base of every error that PacketFS input can cause. A {@link Reason} says which rule of docs/PROTOCOL.md the
  * input broke; the message names the value seen and the limit. The decoder that throws it has already consumed the
  * offending frame, so the next valid frame decodes normally. A silent peer is not input that broke a rule: it is a
- * {@link PacketFsPeerTimeoutException}.
+ * {@link io.packetfs.codec.reliability.PacketFsPeerTimeoutException}.
  */
 public class PacketFsException extends DecoderException {
 

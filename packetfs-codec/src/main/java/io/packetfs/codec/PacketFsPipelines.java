@@ -1,6 +1,8 @@
 package io.packetfs.codec;
 
 import io.netty.channel.ChannelPipeline;
+import io.packetfs.codec.reliability.PacketFsReliability;
+import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
 
 /**
  * Puts the whole PacketFS codec into a pipeline in the right order, below the application's handlers and above a

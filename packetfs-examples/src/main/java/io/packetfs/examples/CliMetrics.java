@@ -8,6 +8,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.reliability.PacketFsReliability;
+import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
 import io.packetfs.metrics.PacketFsMeteredPipelines;
 import io.packetfs.metrics.PacketFsMetrics;
 
@@ -65,8 +67,8 @@ final class CliMetrics implements AutoCloseable {
     }
 
     /** {@link PacketFsPipelines#addReliableCodec} with this run's metrics, if any. */
-    static io.packetfs.codec.PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
-                                                                   io.packetfs.codec.PacketFsReliabilityConfig r) {
+    static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
+                                                PacketFsReliabilityConfig r) {
         CliMetrics m = current;
         return PacketFsMeteredPipelines.addReliableCodec(pipeline, config, r, m == null ? null : m.metrics);
     }

@@ -171,7 +171,7 @@ class FileTransferTest {
             try {
                 io.netty.channel.embedded.EmbeddedChannel codec = new io.netty.channel.embedded.EmbeddedChannel();
                 io.packetfs.codec.PacketFsPipelines.addReliableCodec(codec.pipeline(), Transfers.CONFIG,
-                        io.packetfs.codec.PacketFsReliabilityConfig.DEFAULT);
+                        io.packetfs.codec.reliability.PacketFsReliabilityConfig.DEFAULT);
                 Channel ch = io.packetfs.transport.PacketFsTransports.open(PacketFsEndpoint.udp("127.0.0.1", port),
                         io.packetfs.transport.PacketFsTransports.Role.CONNECT, group,
                         new io.netty.channel.ChannelInboundHandlerAdapter() {

@@ -3,8 +3,8 @@ package io.packetfs.metrics;
 import io.netty.channel.ChannelPipeline;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsPipelines;
-import io.packetfs.codec.PacketFsReliability;
-import io.packetfs.codec.PacketFsReliabilityConfig;
+import io.packetfs.codec.reliability.PacketFsReliability;
+import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
 
 /**
  * {@link PacketFsPipelines} with a {@link PacketFsMetrics} measuring the codec: a {@link PacketFsMetricsHandler}

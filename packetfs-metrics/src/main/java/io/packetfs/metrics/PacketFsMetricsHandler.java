@@ -11,11 +11,11 @@ import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsMeterBinder;
 import io.packetfs.codec.PacketFsMeterSource;
 import io.packetfs.codec.PacketFsMetricNames;
-import io.packetfs.codec.PacketFsReliabilityCounters;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.PacketFsTier;
 import io.packetfs.codec.PacketFsTierDecoder;
 import io.packetfs.codec.PacketFsTierEncoder;
+import io.packetfs.codec.reliability.PacketFsReliabilityCounters;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -6,9 +6,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
-import io.packetfs.codec.PacketFsPeerTimeoutException;
 import io.packetfs.codec.PacketFsSync;
 import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.reliability.PacketFsPeerTimeoutException;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

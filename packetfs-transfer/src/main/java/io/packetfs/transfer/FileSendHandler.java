@@ -9,9 +9,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.packetfs.codec.PacketFsCloseWindow;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
-import io.packetfs.codec.PacketFsPeerTimeoutException;
-import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.reliability.PacketFsPeerTimeoutException;
+import io.packetfs.codec.reliability.PacketFsReliability;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -2,8 +2,8 @@ package io.packetfs.transfer;
 
 import io.netty.channel.Channel;
 import io.netty.util.internal.ObjectUtil;
-import io.packetfs.codec.PacketFsReliability;
 import io.packetfs.codec.pool.PacketFsPool;
+import io.packetfs.codec.reliability.PacketFsReliability;
 
 import java.nio.file.Path;
 import java.time.Duration;

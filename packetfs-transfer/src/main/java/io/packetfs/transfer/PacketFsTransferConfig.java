@@ -2,7 +2,7 @@ package io.packetfs.transfer;
 
 import io.netty.util.internal.ObjectUtil;
 import io.packetfs.codec.PacketFsConfig;
-import io.packetfs.codec.PacketFsReliabilityConfig;
+import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
 import io.packetfs.metrics.PacketFsMetrics;
 import io.packetfs.transport.PacketFsEndpoint;
 import io.packetfs.transport.PacketFsImpairment;

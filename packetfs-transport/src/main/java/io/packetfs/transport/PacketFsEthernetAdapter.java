@@ -4,14 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.codec.reliability.PacketFsReliability;
 
 /**
  * The bottom of a PacketFS pipeline on raw Ethernet: one PacketFS frame per Ethernet frame. Inbound
  * {@link PacketFsEthernetFrame}s become their payload {@link ByteBuf}; outbound {@link ByteBuf}s become frames to the
  * configured peer, or else to the source of the last frame received, or else to broadcast (the seed's default).
- * Once a {@link io.packetfs.codec.PacketFsReliability} handler above has locked onto its peer's session (channel
- * attribute {@link io.packetfs.codec.PacketFsReliability#PEER_LOCKED}), the station that sent the locking frame is
+ * Once a {@link PacketFsReliability} handler above has locked onto its peer's session (channel
+ * attribute {@link PacketFsReliability#PEER_LOCKED}), the station that sent the locking frame is
  * the only one answered and heard: frames from other stations are dropped and counted ({@link #foreignFrames()}).
  * Not {@code @Sharable}: it remembers the last sender.
  */

@@ -8,7 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
-import io.packetfs.codec.PacketFsReliability;
+import io.packetfs.codec.reliability.PacketFsReliability;
 
 import java.net.InetSocketAddress;
 

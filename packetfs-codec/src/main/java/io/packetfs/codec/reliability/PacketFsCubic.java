@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 /**
  * CUBIC congestion control (RFC 9438) in wire bytes, with HyStart++'s delay test to leave slow start before the

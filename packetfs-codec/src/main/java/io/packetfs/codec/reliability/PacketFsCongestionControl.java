@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 /**
  * Decides how much a reliable sender may have in flight and how fast its frames leave (docs/PROTOCOL.md 9.5). Loss

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 import io.packetfs.codec.internal.PacketFsConstants;
 

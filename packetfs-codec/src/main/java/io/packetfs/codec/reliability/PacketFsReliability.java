@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -10,6 +10,10 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMetricNames;
+import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.internal.PacketFsConstants;
 
 import java.nio.ByteBuffer;
@@ -24,8 +28,6 @@ import static io.packetfs.codec.internal.PacketFsConstants.FLAG_RELIABLE;
 import static io.packetfs.codec.internal.PacketFsConstants.FRAME_LENGTH_OFFSET;
 import static io.packetfs.codec.internal.PacketFsConstants.HEADER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.MAX_FRAME_LENGTH;
-import static io.packetfs.codec.internal.PacketFsConstants.NACK_HEADER_LENGTH;
-import static io.packetfs.codec.internal.PacketFsConstants.NACK_RANGE_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_NACK;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_STATUS;
 import static io.packetfs.codec.internal.PacketFsConstants.OPCODE_SYNC;
@@ -33,7 +35,6 @@ import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_CRC_FROM_END
 import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_SESSION_FROM_END;
 import static io.packetfs.codec.internal.PacketFsConstants.RELIABLE_TRAILER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.SEQUENCE_OFFSET;
-import static io.packetfs.codec.internal.PacketFsConstants.STATUS_BODY_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.TLV_HEADER_LENGTH;
 import static io.packetfs.codec.internal.PacketFsConstants.VERSION;
 import static io.packetfs.codec.internal.PacketFsConstants.VERSION_FLAGS_OFFSET;
@@ -104,6 +105,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final boolean crcFlag;
     private final int sessionId;
     private final CRC32C crc = new CRC32C();
+    /** Reads the STATUS and NACK units of inbound feedback in place. */
+    private final FeedbackUnits feedbackIn = new FeedbackUnits();
     private ChannelHandlerContext ctx;
     private ChannelPromise quiet;
     private ScheduledFuture<?> timer;
@@ -162,28 +165,22 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private final List<Promise<Void>> ackWaiters = new ArrayList<>(2);
 
     // ---- receiving half ----
-    private final ByteBuf[] recvSlots;
-    private final long[] missingSince;
-    private final long[] nackedAt;
-    private final boolean[] nacked;
+    /** Frames held ahead of a gap, and when each missing frame went missing and was asked for. */
+    private final ReceiveWindow recv;
+    /** The gap scan's way into the NACK being built. */
+    private final ReceiveWindow.GapRequests gapRequests = new NackRequests();
     /** NACK sent to the requested frame's arrival. */
     private final PacketFsRttEstimator repairTime = new PacketFsRttEstimator();
-    private final int recvMask;
     private final int recvWindow;
     private final int statusEvery;
     private int statusReceivedUpTo;
     private boolean receiving;
-    private int recvNext;
-    private int recvHighest;
     private int deliveredSinceStatus;
-    /** Every gap below this sequence (and at or above recvNext) has been requested at least once. */
-    private int nackScanFrom;
-    /** No requested gap is due to be requested again before this time. */
-    private long renackDueNanos = Long.MAX_VALUE;
     private boolean statusDue;
     private long lastStatusNanos;
     private ByteBuf nackOut;
-    private int nackLengthAt;
+    /** Where the NACK unit in {@link #nackOut} starts. */
+    private int nackStart;
     private int nackRanges;
     private int nackFrames;
     private int runFirst;
@@ -247,12 +244,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.maxRate = config.maxRateBytesPerSecond();
         updatePacingRate();
         this.recvWindow = config.receiveWindowFrames();
-        int slots = Integer.highestOneBit(Math.max(2, recvWindow - 1)) << 1;
-        this.recvSlots = new ByteBuf[slots];
-        this.missingSince = new long[slots];
-        this.nackedAt = new long[slots];
-        this.nacked = new boolean[slots];
-        this.recvMask = slots - 1;
+        this.recv = new ReceiveWindow(recvWindow);
         this.statusEvery = config.statusEveryFrames();
         this.rtoNanos = config.retransmitTimeoutNanos();
     }
@@ -308,12 +300,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 sendRing[i] = null;
             }
         }
-        for (int i = 0; i < recvSlots.length; i++) {
-            if (recvSlots[i] != null) {
-                recvSlots[i].release();
-                recvSlots[i] = null;
-            }
-        }
+        recv.releaseAll();
         for (Promise<Void> p : ackWaiters) {
             p.tryFailure(cause);
         }
@@ -556,18 +543,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void onStatus(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
-        if (length < STATUS_BODY_LENGTH) {
+        FeedbackUnits status = feedbackIn.wrap(f, body, length);
+        if (!status.isStatusLongEnough()) {
             invalidDropped++;
             return;
         }
         statusReceived++;
-        if (f.getInt(body) != sessionId) {
+        if (status.session() != sessionId) {
             staleFeedback++; // acknowledges another session of ours (an old one, or forged)
             return;
         }
-        int next = f.getInt(body + 4);
-        long window = f.getUnsignedInt(body + 8);
-        int receivedUpTo = f.getInt(body + 12);
+        int next = status.statusNext();
+        long window = status.statusWindow();
+        int receivedUpTo = status.statusReceivedUpTo();
         if (next - sendTransmitted > 0 || receivedUpTo - next < 0 || receivedUpTo - sendTransmitted > 0) {
             invalidDropped++; // acknowledges frames never sent, or received below delivered
             return;
@@ -645,26 +633,22 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void onNack(ChannelHandlerContext ctx, ByteBuf f, int body, int length) {
-        if (length < NACK_HEADER_LENGTH) {
+        FeedbackUnits nack = feedbackIn.wrap(f, body, length);
+        if (!nack.isNackLongEnough()) {
             invalidDropped++;
             return;
         }
-        int ranges = f.getUnsignedShort(body + 4);
-        if (NACK_HEADER_LENGTH + ranges * NACK_RANGE_LENGTH > length) {
-            invalidDropped++;
-            return;
-        }
+        int ranges = nack.nackRanges();
         nacksReceived++;
-        if (f.getInt(body) != sessionId) {
+        if (nack.session() != sessionId) {
             staleFeedback++;
             return;
         }
         int budget = sendRing.length;
         long now = now();
         for (int r = 0; r < ranges && budget > 0; r++) {
-            int at = body + NACK_HEADER_LENGTH + r * NACK_RANGE_LENGTH;
-            int first = f.getInt(at);
-            int count = f.getUnsignedShort(at + 4);
+            int first = nack.rangeFirst(r);
+            int count = nack.rangeCount(r);
             for (int i = 0; i < count && budget > 0; i++) {
                 int seq = first + i;
                 // a NACK that comes within the guard of the frame's last repair was sent before that repair could
@@ -751,7 +735,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             return false;
         }
         receiving = true;
-        int ahead = seq - recvNext;
+        int ahead = seq - recv.next();
         if (ahead < 0) {
             duplicatesDropped++;
             statusDue = true; // the peer may have missed our STATUS
@@ -766,33 +750,26 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         frame.writerIndex(start + length - RELIABLE_TRAILER_LENGTH);
         frame.setShort(start + FRAME_LENGTH_OFFSET, length - RELIABLE_TRAILER_LENGTH);
         frame.setByte(start + VERSION_FLAGS_OFFSET, versionFlags & ~FLAG_RELIABLE);
-        int slot = seq & recvMask;
-        if (seq - recvHighest >= 0) {
-            long now = lastHeardNanos;
-            for (int s = recvHighest; s != seq; s++) {
-                int hole = s & recvMask;
-                missingSince[hole] = now;
-                nacked[hole] = false;
-            }
-            nacked[slot] = false;
-            recvHighest = seq + 1;
+        if (recv.arrived(seq, lastHeardNanos)) {
             statusDue = true;
-        } else if (nacked[slot] && recvSlots[slot] == null) {
+        } else {
             // a requested frame arrived: how long repairs take decides when to ask again
-            nacked[slot] = false;
-            repairTime.sample(lastHeardNanos - nackedAt[slot]);
+            long repaired = recv.repairedAfter(seq, lastHeardNanos);
+            if (repaired >= 0) {
+                repairTime.sample(repaired);
+            }
         }
         if (ahead == 0) {
             deliver(ctx, frame);
             return true;
         }
-        if (recvSlots[slot] != null) {
+        if (recv.holds(seq)) {
             duplicatesDropped++;
             return false;
         }
-        recvSlots[slot] = compact(ctx, frame);
+        recv.hold(seq, compact(ctx, frame));
         framesReordered++;
-        if (recvHighest - statusReceivedUpTo >= statusEvery) {
+        if (recv.highest() - statusReceivedUpTo >= statusEvery) {
             sendStatus(ctx); // the sender counts frames in flight from the newest frame received (flushed with the batch)
         }
         return true;
@@ -800,18 +777,15 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** Passes {@code frame} (the next in order) up, then every buffered frame that now follows in order. */
     private void deliver(ChannelHandlerContext ctx, ByteBuf frame) {
-        recvNext++;
+        recv.delivered();
         framesDelivered++;
         deliveredSinceStatus++;
         ctx.fireChannelRead(frame);
         while (!closed) {
-            int slot = recvNext & recvMask;
-            ByteBuf next = recvSlots[slot];
+            ByteBuf next = recv.takeNext();
             if (next == null) {
                 break;
             }
-            recvSlots[slot] = null;
-            recvNext++;
             framesDelivered++;
             deliveredSinceStatus++;
             ctx.fireChannelRead(next);
@@ -823,7 +797,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
         }
         statusDue = true;
-        if (!closed && (deliveredSinceStatus >= statusEvery || recvHighest - statusReceivedUpTo >= statusEvery)) {
+        if (!closed && (deliveredSinceStatus >= statusEvery || recv.highest() - statusReceivedUpTo >= statusEvery)) {
             sendStatus(ctx); // flushed when the read batch completes
         }
     }
@@ -881,7 +855,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!closed && receiving && recvHighest - recvNext > 0) {
+        if (!closed && receiving && recv.hasGap()) {
             scanGaps(ctx, now());
         }
         if (!closed && receiving && statusDue && now() - lastStatusNanos >= STATUS_AFTER_READ_NANOS) {
@@ -894,49 +868,14 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     /**
-     * Sends NACK units for every gap that is due (see the class javadoc). Called after every read batch, so it costs
-     * O(frames that arrived since) and not O(open gaps): gaps requested before are walked again only when the
-     * earliest of them is due ({@link #renackDueNanos}), and new gaps are walked from {@link #nackScanFrom}, stopping
-     * at the first that is not due (the ones after it are younger and fewer frames follow them).
+     * Sends NACK units for every gap that is due (see the class javadoc), at most {@link #MAX_NACK_FRAMES_PER_SCAN}
+     * feedback frames of them; {@link ReceiveWindow#scan} decides which gaps are due.
      */
     private void scanGaps(ChannelHandlerContext ctx, long now) {
         nackFrames = 0;
         runFirst = 0;
         runCount = 0;
-        if (nackScanFrom - recvNext < 0) {
-            nackScanFrom = recvNext;
-        }
-        if (now - renackDueNanos >= 0) {
-            long interval = renackInterval();
-            long earliest = Long.MAX_VALUE;
-            for (int s = recvNext; s != nackScanFrom && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
-                int slot = s & recvMask;
-                if (recvSlots[slot] != null || !nacked[slot]) {
-                    continue;
-                }
-                if (now - nackedAt[slot] >= interval) {
-                    requestGap(ctx, s, now);
-                    earliest = Math.min(earliest, now + interval);
-                } else {
-                    earliest = Math.min(earliest, nackedAt[slot] + interval);
-                }
-            }
-            // a scan cut short by the frame limit leaves gaps unvisited: look again at the next batch
-            renackDueNanos = nackFrames < MAX_NACK_FRAMES_PER_SCAN ? earliest : now;
-        }
-        int s = nackScanFrom;
-        for (; s != recvHighest && nackFrames < MAX_NACK_FRAMES_PER_SCAN; s++) {
-            int slot = s & recvMask;
-            if (recvSlots[slot] != null) {
-                continue;
-            }
-            if (now - missingSince[slot] < config.nackDelayNanos() && recvHighest - 1 - s < config.reorderThreshold()) {
-                break; // neither old enough nor passed by enough frames, and every later gap even less so
-            }
-            requestGap(ctx, s, now);
-            renackDueNanos = Math.min(renackDueNanos, now + renackInterval());
-        }
-        nackScanFrom = s;
+        recv.scan(now, renackInterval(), config.nackDelayNanos(), config.reorderThreshold(), gapRequests);
         addNackRange(ctx, runFirst, runCount);
         runCount = 0;
         if (nackOut != null) {
@@ -945,16 +884,27 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     /** Adds {@code seq} to the NACK being built (extending the current range when it follows it). */
-    private void requestGap(ChannelHandlerContext ctx, int seq, long now) {
-        int slot = seq & recvMask;
-        nacked[slot] = true;
-        nackedAt[slot] = now;
-        if (runCount > 0 && runFirst + runCount == seq && runCount < 0xFFFF) {
+    private void requestGap(ChannelHandlerContext ctx, int seq) {
+        if (runCount > 0 && runFirst + runCount == seq && runCount < FeedbackUnits.MAX_RANGE_COUNT) {
             runCount++;
         } else {
             addNackRange(ctx, runFirst, runCount);
             runFirst = seq;
             runCount = 1;
+        }
+    }
+
+    /** The gap scan's requests go into the NACK being built, within the scan's budget of feedback frames. */
+    private final class NackRequests implements ReceiveWindow.GapRequests {
+
+        @Override
+        public boolean open() {
+            return nackFrames < MAX_NACK_FRAMES_PER_SCAN;
+        }
+
+        @Override
+        public void request(int seq) {
+            requestGap(ctx, seq);
         }
     }
 
@@ -964,14 +914,10 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
         if (nackOut == null) {
             nackOut = feedbackFrame(ctx);
-            nackOut.writeByte(OPCODE_NACK);
-            nackLengthAt = nackOut.writerIndex();
-            nackOut.writeShort(0); // body length, patched in sendNack
-            nackOut.writeInt(peerSession);
-            nackOut.writeShort(0); // range count, patched in sendNack
+            nackStart = FeedbackUnits.startNack(nackOut, peerSession);
             nackRanges = 0;
         }
-        nackOut.writeInt(first).writeShort(count);
+        FeedbackUnits.writeRange(nackOut, first, count);
         if (++nackRanges == MAX_NACK_RANGES) {
             sendNack(ctx);
         }
@@ -980,8 +926,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private void sendNack(ChannelHandlerContext ctx) {
         ByteBuf out = nackOut;
         nackOut = null;
-        out.setShort(nackLengthAt, out.writerIndex() - nackLengthAt - 2);
-        out.setShort(nackLengthAt + 2 + 4, nackRanges);
+        FeedbackUnits.finishNack(out, nackStart, nackRanges);
         nacksSent++;
         nackFrames++;
         writeStatusUnit(out); // a STATUS rides along, so the sender learns the window with every repair request
@@ -995,9 +940,8 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void writeStatusUnit(ByteBuf out) {
-        out.writeByte(OPCODE_STATUS).writeShort(STATUS_BODY_LENGTH);
-        out.writeInt(peerSession).writeInt(recvNext).writeInt(recvWindow).writeInt(recvHighest);
-        statusReceivedUpTo = recvHighest;
+        FeedbackUnits.writeStatus(out, peerSession, recv.next(), recvWindow, recv.highest());
+        statusReceivedUpTo = recv.highest();
         statusSent++;
         statusDue = false;
         deliveredSinceStatus = 0;
@@ -1006,9 +950,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** A feedback frame's header: flags R and F, this side's window size and CRC flag, feedback sequence. */
     private ByteBuf feedbackFrame(ChannelHandlerContext ctx) {
-        ByteBuf out = ctx.alloc().buffer(HEADER_LENGTH + TLV_HEADER_LENGTH + NACK_HEADER_LENGTH
-                + MAX_NACK_RANGES * NACK_RANGE_LENGTH + TLV_HEADER_LENGTH + STATUS_BODY_LENGTH
-                + RELIABLE_TRAILER_LENGTH);
+        ByteBuf out = ctx.alloc().buffer(FeedbackUnits.maxFrameLength(MAX_NACK_RANGES));
         int flags = FLAG_RELIABLE | FLAG_FEEDBACK | (crcFlag ? PacketFsConstants.FLAG_CRC : 0);
         out.writeByte(VERSION << VERSION_SHIFT | flags);
         out.writeByte(windowPow2);
@@ -1070,7 +1012,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             }
         }
         if (receiving) {
-            if (recvHighest - recvNext > 0) {
+            if (recv.hasGap()) {
                 long before = nacksSent;
                 scanGaps(ctx, now);
                 wrote |= nacksSent != before;
@@ -1128,13 +1070,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** Data frames held now, waiting for a gap before them (at most the receive window). */
     int framesHeld() {
-        int n = 0;
-        for (ByteBuf b : recvSlots) {
-            if (b != null) {
-                n++;
-            }
-        }
-        return n;
+        return recv.framesHeld();
     }
 
     /** Frames sent for the first time. */

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 /**
  * A duration smoothed as RFC 6298 smooths a round trip (mean with gain 1/8, mean deviation with gain 1/4), in

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 import org.junit.jupiter.api.Test;
 

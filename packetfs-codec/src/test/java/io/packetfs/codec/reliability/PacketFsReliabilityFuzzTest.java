@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -8,6 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.packetfs.codec.PacketFsConfig;
+import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsPipelines;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * above it: up to 24 inputs per run, each raw garbage, a data frame or a feedback frame whose header fields, units,
  * Session ID and sequence are fuzzed and whose CRC32C is either right (so the fuzzer gets past it) or fuzzed, with
  * the clock advanced between inputs so that the timers (NACK, STATUS, retransmission, peer timeout) run.
- * Seed corpus: {@code src/test/resources/io/packetfs/codec/PacketFsReliabilityFuzzTestInputs/reliableFrames/}.
+ * Seed corpus:
+ * {@code src/test/resources/io/packetfs/codec/reliability/PacketFsReliabilityFuzzTestInputs/reliableFrames/}.
  *
  * <p>Every input must satisfy: only {@link PacketFsException} reaches the pipeline's end; every buffer fed and every
  * frame the handler writes is released ({@code refCnt() == 0}); the handler never holds more data frames than its

@@ -1,4 +1,4 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
 
 /**
  * Spreads frames out in time at a rate (docs/PROTOCOL.md 9.5): a frame may leave when the pacer's clock has reached

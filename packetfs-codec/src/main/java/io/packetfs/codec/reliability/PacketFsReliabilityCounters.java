@@ -1,4 +1,8 @@
-package io.packetfs.codec;
+package io.packetfs.codec.reliability;
+
+import io.packetfs.codec.PacketFsMeterBinder;
+import io.packetfs.codec.PacketFsMeterSource;
+import io.packetfs.codec.PacketFsMetricNames;
 
 /**
  * The counters of a NACK/retransmit handler, published by a metrics handler (packetfs-metrics) when such a handler is
