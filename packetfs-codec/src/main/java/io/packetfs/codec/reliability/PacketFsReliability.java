@@ -119,39 +119,17 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     private int lastFeedbackSeqIn;
 
     // ---- sending half ----
-    private final ByteBuf[] sendRing;
-    private final int sendMask;
-    private int sendNext;
-    private int sendAcked;
-    private int sendTransmitted;
+    /** Frames kept for repair, when each was sent, and the repair queue. */
+    private final SendWindow send;
     private int flushedUpTo;
     private int peerWindow = INITIAL_PEER_WINDOW;
     private int peerReceived;
     private long lastProgressNanos;
     private long rtoNanos;
-    private final long[] sentAt;
-    private final long[] lastTxAt;
-    private final boolean[] resent;
-    /** For a frame sent again: sendTransmitted at that moment (frames from there on left after the repair). */
-    private final int[] resentBefore;
     /** First transmission to the STATUS that reports it received. */
     private final PacketFsRttEstimator roundTrip = new PacketFsRttEstimator();
-    /** Wire bytes of first transmissions once each frame had left (frames in flight are a difference of two). */
-    private final long[] bytesAfter;
-    /** Whether a frame's repair counts in {@link #repairBytesInFlight}. */
-    private final boolean[] repairInFlight;
-    /** Whether a frame was reported lost since its first transmission (counted once). */
-    private final boolean[] lost;
-    /** Whether a frame waits in the repair queue. */
-    private final boolean[] repairQueued;
-    /** Frames to send again, ahead of new frames, paced like them (a deque: the oldest frame's repair goes first). */
-    private final int[] repairQueue;
-    private int repairHead;
-    private int repairTail;
     /** {@link #bytesSent} when the frame just below {@link #peerReceived} had left. */
     private long bytesAtPeerReceived;
-    /** Bytes of repairs sent and not yet acknowledged (the frames before peerReceived that the peer lacks). */
-    private long repairBytesInFlight;
     private final PacketFsCongestionControl congestion;
     private final PacketFsPacer pacer;
     private final long maxRate;
@@ -227,17 +205,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         this.windowPow2 = codecConfig.windowPow2();
         this.crcFlag = codecConfig.crcEnabled();
         this.sessionId = sessionId;
-        this.sendRing = new ByteBuf[config.sendBufferFrames()];
-        this.sendMask = sendRing.length - 1;
-        this.sentAt = new long[sendRing.length];
-        this.lastTxAt = new long[sendRing.length];
-        this.resent = new boolean[sendRing.length];
-        this.resentBefore = new int[sendRing.length];
-        this.bytesAfter = new long[sendRing.length];
-        this.repairInFlight = new boolean[sendRing.length];
-        this.lost = new boolean[sendRing.length];
-        this.repairQueued = new boolean[sendRing.length];
-        this.repairQueue = new int[sendRing.length];
+        this.send = new SendWindow(config.sendBufferFrames());
         int wireFrame = codecConfig.maxFrameLength(); // the transport's limit: reliable frames, trailer included
         this.congestion = config.congestionControl().newController(wireFrame);
         this.pacer = new PacketFsPacer(config.pacingBurstNanos(), 2 * wireFrame);
@@ -294,12 +262,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             pacerWakeup.cancel(false);
             pacerWakeup = null;
         }
-        for (int i = 0; i < sendRing.length; i++) {
-            if (sendRing[i] != null) {
-                sendRing[i].release();
-                sendRing[i] = null;
-            }
-        }
+        send.releaseAll();
         recv.releaseAll();
         for (Promise<Void> p : ackWaiters) {
             p.tryFailure(cause);
@@ -334,9 +297,9 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                     - RELIABLE_TRAILER_LENGTH) + " bytes: " + length + " bytes"));
             return;
         }
-        if (sendNext - sendAcked >= sendRing.length) {
+        if (send.full()) {
             frame.release();
-            promise.tryFailure(new IllegalStateException("send buffer full: " + sendRing.length + " frames wait "
+            promise.tryFailure(new IllegalStateException("send buffer full: " + send.capacity() + " frames wait "
                     + "for the peer's acknowledgement; write only while channel.isWritable()"));
             return;
         }
@@ -350,14 +313,13 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         int start = frame.readerIndex();
         frame.setByte(start + VERSION_FLAGS_OFFSET, frame.getByte(start + VERSION_FLAGS_OFFSET) | FLAG_RELIABLE);
         frame.setShort(start + FRAME_LENGTH_OFFSET, length + RELIABLE_TRAILER_LENGTH);
-        frame.setInt(start + SEQUENCE_OFFSET, sendNext);
+        frame.setInt(start + SEQUENCE_OFFSET, send.next());
         frame.writeInt(sessionId);
         frame.writeInt(crc32c(frame, start, length + RELIABLE_TRAILER_LENGTH - RELIABLE_CRC_FROM_END));
-        if (sendNext == sendTransmitted && sendTransmitted == sendAcked) {
+        if (send.next() == send.transmitted() && send.transmitted() == send.acked()) {
             lastProgressNanos = now(); // the retransmission clock starts with the first outstanding frame
         }
-        sendRing[sendNext & sendMask] = frame;
-        sendNext++;
+        send.add(frame);
         promise.trySuccess();
         transmit(ctx);
         updateWritability();
@@ -369,7 +331,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
      * holds a frame back, its timer comes back for it.
      */
     private void transmit(ChannelHandlerContext ctx) {
-        if (closed || (repairHead == repairTail && sendTransmitted == sendNext)) {
+        if (closed || (!send.hasRepair() && send.transmitted() == send.next())) {
             return;
         }
         long now = now();
@@ -381,16 +343,16 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 schedulePacer(wait);
                 return;
             }
-            if (repairHead != repairTail) {
-                int seq = repairQueue[repairHead++ & sendMask];
-                repairQueued[seq & sendMask] = false;
-                if (seq - sendAcked >= 0 && seq - sendTransmitted < 0) {
+            if (send.hasRepair()) {
+                int seq = send.pollRepair();
+                if (send.outstanding(seq)) {
                     retransmit(ctx, seq, now);
                 }
                 continue;
             }
-            if (sendTransmitted == sendNext || sendTransmitted - sendAcked >= peerWindow
-                    || sendTransmitted - peerReceived >= inFlight) {
+            int transmitted = send.transmitted();
+            if (transmitted == send.next() || transmitted - send.acked() >= peerWindow
+                    || transmitted - peerReceived >= inFlight) {
                 return;
             }
             if (bytesInFlight() >= congestion.congestionWindow()) {
@@ -398,25 +360,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 cwndWaits++;
                 return; // a STATUS that reports frames received, or a timeout, opens it again
             }
-            int slot = sendTransmitted & sendMask;
-            int bytes = sendRing[slot].readableBytes();
-            sentAt[slot] = now;
-            lastTxAt[slot] = now;
-            resent[slot] = false;
-            lost[slot] = false;
-            repairInFlight[slot] = false;
-            ctx.write(sendRing[slot].retainedDuplicate(), quiet);
-            sendTransmitted++;
+            ByteBuf frame = send.firstTransmission(now);
+            int bytes = frame.readableBytes();
+            ctx.write(frame.retainedDuplicate(), quiet);
             framesSent++;
             bytesSent += bytes;
-            bytesAfter[slot] = bytesSent;
+            send.transmittedOne(bytesSent);
             pacer.onSend(now, bytes);
         }
     }
 
     /** Wire bytes sent and not known to be received: beyond the newest frame the peer reported, plus repairs. */
     private long bytesInFlight() {
-        return bytesSent - bytesAtPeerReceived + repairBytesInFlight;
+        return bytesSent - bytesAtPeerReceived + send.repairBytesInFlight();
     }
 
     private void schedulePacer(long delayNanos) {
@@ -440,57 +396,34 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         pacer.rate(maxRate > 0 && (rate == 0 || rate > maxRate) ? maxRate : rate);
     }
 
-    /** Queues {@code seq} for a repair (once; {@code first}: ahead of every other repair). */
-    private void queueRepair(int seq, boolean first) {
-        int slot = seq & sendMask;
-        if (repairQueued[slot]) {
-            return;
-        }
-        if (repairTail - repairHead >= repairQueue.length) {
-            return; // cannot happen (a frame is queued at most once), but never overwrite the queue
-        }
-        repairQueued[slot] = true;
-        if (first) {
-            repairQueue[--repairHead & sendMask] = seq;
-        } else {
-            repairQueue[repairTail++ & sendMask] = seq;
-        }
-    }
-
     @Override
     public void flush(ChannelHandlerContext ctx) {
-        if (sendTransmitted != flushedUpTo) {
+        if (send.transmitted() != flushedUpTo) {
             // frames leave now: the retransmission clock runs from here, not from when they were encoded (a
             // sender that spends long encoding a batch must not time out on frames that were not even sent)
-            flushedUpTo = sendTransmitted;
+            flushedUpTo = send.transmitted();
             lastProgressNanos = now();
         }
         ctx.flush();
     }
 
     private void retransmit(ChannelHandlerContext ctx, int seq, long now) {
-        int slot = seq & sendMask;
-        int bytes = sendRing[slot].readableBytes();
-        resent[slot] = true; // Karn: no round-trip sample from a frame sent twice
-        resentBefore[slot] = sendTransmitted;
-        lastTxAt[slot] = now;
-        if (!repairInFlight[slot]) {
-            repairInFlight[slot] = true;
-            repairBytesInFlight += bytes;
-        }
-        ctx.write(sendRing[slot].retainedDuplicate(), quiet);
+        ByteBuf frame = send.frame(seq);
+        int bytes = frame.readableBytes();
+        send.resend(seq, now); // Karn: no round-trip sample from a frame sent twice
+        ctx.write(frame.retainedDuplicate(), quiet);
         framesRetransmitted++;
         bytesRetransmitted += bytes;
         pacer.onSend(now, bytes);
     }
 
     private void updateWritability() {
-        int waiting = sendNext - sendTransmitted;
-        if (!unwritable && (waiting >= config.writeHighWaterFrames()
-                || sendNext - sendAcked >= sendRing.length - 1)) {
+        int waiting = send.next() - send.transmitted();
+        int kept = send.next() - send.acked();
+        if (!unwritable && (waiting >= config.writeHighWaterFrames() || kept >= send.capacity() - 1)) {
             setWritable(false);
         } else if (unwritable && waiting <= config.writeLowWaterFrames()
-                && sendNext - sendAcked < sendRing.length - config.writeHighWaterFrames()) {
+                && kept < send.capacity() - config.writeHighWaterFrames()) {
             setWritable(true);
         }
     }
@@ -533,7 +466,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
     }
 
     private void addAckWaiter(Promise<Void> p) {
-        if (sendAcked == sendNext) {
+        if (send.acked() == send.next()) {
             p.trySuccess(null);
         } else if (closed) {
             p.tryFailure(new java.nio.channels.ClosedChannelException());
@@ -556,62 +489,54 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         int next = status.statusNext();
         long window = status.statusWindow();
         int receivedUpTo = status.statusReceivedUpTo();
-        if (next - sendTransmitted > 0 || receivedUpTo - next < 0 || receivedUpTo - sendTransmitted > 0) {
+        if (next - send.transmitted() > 0 || receivedUpTo - next < 0 || receivedUpTo - send.transmitted() > 0) {
             invalidDropped++; // acknowledges frames never sent, or received below delivered
             return;
         }
         long now = 0;
         if (receivedUpTo - peerReceived > 0) {
             // the round trip is measured to the newest frame received: a gap before it does not delay the sample
-            int newest = (receivedUpTo - 1) & sendMask;
+            int newest = receivedUpTo - 1;
             now = now();
             long sample = -1;
-            if (!resent[newest]) {
-                sample = now - sentAt[newest];
+            if (!send.resent(newest)) {
+                sample = now - send.sentAt(newest);
                 roundTrip.sample(sample);
                 rtoNanos = currentRto();
             }
             long inFlightBefore = bytesInFlight();
-            long acked = bytesAfter[newest] - bytesAtPeerReceived;
-            bytesAtPeerReceived = bytesAfter[newest];
+            long acked = send.bytesAfter(newest) - bytesAtPeerReceived;
+            bytesAtPeerReceived = send.bytesAfter(newest);
             peerReceived = receivedUpTo;
             lastProgressNanos = now;
             timeoutsInARow = 0;
             boolean limited = cwndLimited || 2 * inFlightBefore >= congestion.congestionWindow();
             cwndLimited = false;
-            congestion.onAck(now, acked, sample, roundTrip.smoothed(), sentAt[newest], limited);
+            congestion.onAck(now, acked, sample, roundTrip.smoothed(), send.sentAt(newest), limited);
         }
-        if (next - sendAcked > 0) {
+        if (next - send.acked() > 0) {
             now = now == 0 ? now() : now;
-            for (int s = sendAcked; s != next; s++) {
-                int slot = s & sendMask;
-                if (repairInFlight[slot]) {
-                    repairInFlight[slot] = false;
-                    repairBytesInFlight -= sendRing[slot].readableBytes();
-                }
-                sendRing[slot].release();
-                sendRing[slot] = null;
-            }
-            sendAcked = next;
+            send.acknowledge(next);
             lastProgressNanos = now;
             rtoNanos = currentRto();
-            if (sendAcked == sendNext && !ackWaiters.isEmpty()) {
+            if (send.acked() == send.next() && !ackWaiters.isEmpty()) {
                 for (Promise<Void> p : ackWaiters) {
                     p.trySuccess(null);
                 }
                 ackWaiters.clear();
             }
         }
-        if (sendAcked != sendTransmitted && resent[sendAcked & sendMask]
-                && receivedUpTo - resentBefore[sendAcked & sendMask] >= config.reorderThreshold()) {
+        int oldest = send.acked();
+        if (oldest != send.transmitted() && send.resent(oldest)
+                && receivedUpTo - send.resentBefore(oldest) >= config.reorderThreshold()) {
             // the peer still misses the oldest frame although it received frames sent after its repair: the repair
             // was lost. Every frame waits behind this one, so it goes again now rather than after a re-NACK
-            if (!repairQueued[sendAcked & sendMask]) {
-                queueRepair(sendAcked, true);
+            if (!send.repairQueued(oldest)) {
+                send.queueRepair(oldest, true);
                 headRepairs++;
             }
         }
-        peerWindow = (int) Math.max(1, Math.min(window, sendRing.length));
+        peerWindow = (int) Math.max(1, Math.min(window, send.capacity()));
     }
 
     /** The retransmission timeout: smoothed round trip + 4 deviations, within the configured bounds. */
@@ -644,7 +569,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
             staleFeedback++;
             return;
         }
-        int budget = sendRing.length;
+        int budget = send.capacity();
         long now = now();
         for (int r = 0; r < ranges && budget > 0; r++) {
             int first = nack.rangeFirst(r);
@@ -653,19 +578,17 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 int seq = first + i;
                 // a NACK that comes within the guard of the frame's last repair was sent before that repair could
                 // arrive (several NACKs queue up while this side is busy): one repair is enough
-                if (seq - sendAcked < 0 || seq - sendTransmitted >= 0) {
+                if (!send.outstanding(seq)) {
                     continue;
                 }
-                int slot = seq & sendMask;
-                if (!lost[slot]) {
+                if (send.markLost(seq)) {
                     // the first report of this frame's loss: a congestion signal (the controller counts the losses
                     // of one round trip as one event)
-                    lost[slot] = true;
                     framesLost++;
-                    congestion.onLoss(now, sentAt[slot]);
+                    congestion.onLoss(now, send.sentAt(seq));
                 }
-                if (!resent[slot] || now - lastTxAt[slot] >= NACK_GUARD_NANOS) {
-                    queueRepair(seq, false);
+                if (!send.resent(seq) || now - send.lastTxAt(seq) >= NACK_GUARD_NANOS) {
+                    send.queueRepair(seq, false);
                     budget--;
                 }
             }
@@ -978,18 +901,19 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
         }
         long now = now();
         boolean wrote = false;
-        if (sendTransmitted != sendAcked) {
+        if (send.transmitted() != send.acked()) {
             if (now - lastProgressNanos >= rtoNanos) {
                 // nobody asked: the tail may be lost, or the feedback; resend the oldest frames
                 // probes, as QUIC's PTO (RFC 9002 6.2): the oldest frames and the newest one. The newest shows the
                 // peer every lost frame before it as a gap, which it then asks for; a timeout that was only a late
                 // STATUS (a descheduled peer) costs a few frames, not a burst
-                int outstanding = sendTransmitted - sendAcked;
+                int oldest = send.acked();
+                int outstanding = send.transmitted() - oldest;
                 int n = Math.min(config.retransmitBurst(), outstanding);
                 for (int i = 0; i < n - 1; i++) {
-                    queueRepair(sendAcked + i, false);
+                    send.queueRepair(oldest + i, false);
                 }
-                queueRepair(n < outstanding ? sendTransmitted - 1 : sendAcked + n - 1, false);
+                send.queueRepair(n < outstanding ? send.transmitted() - 1 : oldest + n - 1, false);
                 // an expiry alone is no loss (the repairs NACKs ask for are); a second one in a row, with nothing
                 // acknowledged between, means the path carries nothing the controller expected (persistent
                 // congestion, RFC 9002 7.6): the window starts over
@@ -1007,7 +931,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
                 timedOut = true;
                 ctx.fireExceptionCaught(new PacketFsPeerTimeoutException("the peer acknowledged nothing for "
                         + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos) + " ms while "
-                        + (sendTransmitted - sendAcked) + " frames wait for it; it left, or the path is down",
+                        + (send.transmitted() - send.acked()) + " frames wait for it; it left, or the path is down",
                         now - lastHeardNanos));
             }
         }
@@ -1065,7 +989,7 @@ public final class PacketFsReliability extends ChannelDuplexHandler implements P
 
     /** Frames written and not yet acknowledged by the peer (sent or waiting for its window). */
     public int unacknowledged() {
-        return sendNext - sendAcked;
+        return send.next() - send.acked();
     }
 
     /** Data frames held now, waiting for a gap before them (at most the receive window). */

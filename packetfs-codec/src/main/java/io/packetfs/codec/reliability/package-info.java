@@ -10,9 +10,9 @@
  * {@link io.packetfs.codec.reliability.PacketFsReliabilityCounters} (the codec's metrics seam). Congestion control sits
  * behind {@link io.packetfs.codec.reliability.PacketFsCongestionControl}; the default is
  * {@link io.packetfs.codec.reliability.PacketFsCubic} (CUBIC, RFC 9438, with HyStart++). The handler's parts are
- * package-private: the STATUS and NACK units (a flyweight with named offsets), the receive window with its gap scan,
- * the pacer and the round-trip estimator. This package depends on the frame codec in {@link io.packetfs.codec} (its
- * configuration and metrics seam) and on {@link io.packetfs.codec.internal}; of the frame codec, only
- * {@link io.packetfs.codec.PacketFsPipelines} depends on it.
+ * package-private: the STATUS and NACK units (a flyweight with named offsets), the send window with its repair queue,
+ * the receive window with its gap scan, the pacer and the round-trip estimator. This package depends on the frame
+ * codec in {@link io.packetfs.codec} (its configuration and metrics seam) and on {@link io.packetfs.codec.internal}; of
+ * the frame codec, only {@link io.packetfs.codec.PacketFsPipelines} depends on it.
  */
 package io.packetfs.codec.reliability;
