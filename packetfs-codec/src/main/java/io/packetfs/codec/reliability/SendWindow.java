@@ -111,7 +111,10 @@ final class SendWindow {
         return ring[slot];
     }
 
-    /** The frame {@link #firstTransmission} returned left; {@code bytesSent}: first-transmission bytes since. */
+    /**
+     * The frame {@link #firstTransmission} returned was written; {@code bytesSent}: the wire bytes of every first
+     * transmission so far, this one's included.
+     */
     void transmittedOne(long bytesSent) {
         bytesAfter[transmitted & mask] = bytesSent;
         transmitted++;
