@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -50,22 +48,10 @@ final class ProtocolVectors {
     private ProtocolVectors() {
     }
 
-    static Path protocolDocument() {
-        Path dir = Paths.get("").toAbsolutePath();
-        while (dir != null) {
-            Path doc = dir.resolve("docs").resolve("PROTOCOL.md");
-            if (Files.isRegularFile(doc)) {
-                return doc;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("docs/PROTOCOL.md not found above " + Paths.get("").toAbsolutePath());
-    }
-
     static List<Vector> load() {
         String text;
         try {
-            text = Files.readString(protocolDocument(), StandardCharsets.UTF_8);
+            text = Files.readString(PacketFsProtocolDocument.path(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,13 +6,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.packetfs.codec.PacketFsControlUnit;
 import io.packetfs.codec.PacketFsException;
+import io.packetfs.codec.PacketFsProtocolDocument;
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,19 +35,8 @@ class PacketFsTransferUnitsTest {
     record Vector(String unit, Map<String, String> fields, byte[] body) {
     }
 
-    /** docs/PROTOCOL.md, found from the working directory upwards (Maven runs tests in the module's directory). */
-    static Path protocolDocument() {
-        for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path doc = dir.resolve("docs").resolve("PROTOCOL.md");
-            if (Files.isRegularFile(doc)) {
-                return doc;
-            }
-        }
-        throw new IllegalStateException("docs/PROTOCOL.md not found above " + Paths.get("").toAbsolutePath());
-    }
-
     static List<Vector> vectors() throws Exception {
-        String doc = Files.readString(protocolDocument());
+        String doc = Files.readString(PacketFsProtocolDocument.path());
         List<Vector> out = new ArrayList<>();
         Matcher m = BLOCK.matcher(doc);
         while (m.find()) {

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsPipelines;
+import io.packetfs.codec.PacketFsProtocolDocument;
 import io.packetfs.codec.PacketFsRefs;
 import io.packetfs.codec.PacketFsTier;
 import org.junit.jupiter.api.AfterEach;
@@ -14,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,21 +41,8 @@ class PacketFsReliabilityVectorsTest {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
     }
 
-    /** docs/PROTOCOL.md, found from the working directory up (the module's or the project's directory). */
-    static Path protocolDocument() {
-        Path dir = Paths.get("").toAbsolutePath();
-        while (dir != null) {
-            Path doc = dir.resolve("docs").resolve("PROTOCOL.md");
-            if (Files.isRegularFile(doc)) {
-                return doc;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("docs/PROTOCOL.md not found above " + Paths.get("").toAbsolutePath());
-    }
-
     static Map<String, Map<String, String>> vectors() throws IOException {
-        String text = Files.readString(protocolDocument(), StandardCharsets.UTF_8);
+        String text = Files.readString(PacketFsProtocolDocument.path(), StandardCharsets.UTF_8);
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
