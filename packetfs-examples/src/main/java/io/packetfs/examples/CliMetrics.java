@@ -5,12 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
-import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsPipelines;
-import io.packetfs.codec.reliability.PacketFsReliability;
-import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
-import io.packetfs.metrics.PacketFsMeteredPipelines;
 import io.packetfs.metrics.PacketFsMetrics;
 
 import java.net.InetSocketAddress;
@@ -18,7 +13,7 @@ import java.net.InetSocketAddress;
 /**
  * The metrics of one command run: a Prometheus registry, the PacketFS meters in it, and the {@code /metrics} server.
  * A command opens it with {@link MetricsOptions#start()} (null when {@code --metrics-port} is off) and closes it when
- * it ends; while it is open, every pipeline the command builds through {@link #addCodec} or {@link #withWireMeter}
+ * it ends; while it is open, every transfer it builds (through {@code Transfers.config}) and every pipeline through {@link #withWireMeter}
  * publishes into it. One command runs per process, so the open one is process-wide ({@link #current()}); with none
  * open those methods add nothing and the pipelines pay nothing.
  */
@@ -58,19 +53,6 @@ final class CliMetrics implements AutoCloseable {
     /** The open metrics, or null. */
     static CliMetrics current() {
         return current;
-    }
-
-    /** {@link PacketFsPipelines#addCodec}, measured when metrics are on. */
-    static ChannelPipeline addCodec(ChannelPipeline pipeline, PacketFsConfig config) {
-        CliMetrics m = current;
-        return PacketFsMeteredPipelines.addCodec(pipeline, config, m == null ? null : m.metrics);
-    }
-
-    /** {@link PacketFsPipelines#addReliableCodec} with this run's metrics, if any. */
-    static PacketFsReliability addReliableCodec(ChannelPipeline pipeline, PacketFsConfig config,
-                                                PacketFsReliabilityConfig r) {
-        CliMetrics m = current;
-        return PacketFsMeteredPipelines.addReliableCodec(pipeline, config, r, m == null ? null : m.metrics);
     }
 
     /**
