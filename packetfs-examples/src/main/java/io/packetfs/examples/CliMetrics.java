@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.metrics.PacketFsMetrics;
+import io.packetfs.metrics.prometheus.PacketFsMetricsServer;
 
 import java.net.InetSocketAddress;
 
@@ -41,6 +42,9 @@ final class CliMetrics implements AutoCloseable {
         PacketFsMetricsServer server;
         try {
             server = PacketFsMetricsServer.start(registry, address);
+        } catch (IllegalStateException e) {
+            registry.close();
+            throw new IllegalStateException(e.getMessage() + " (--metrics-port)", e);
         } catch (RuntimeException | InterruptedException e) {
             registry.close();
             throw e;

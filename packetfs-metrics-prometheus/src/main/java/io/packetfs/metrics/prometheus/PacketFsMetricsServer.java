@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.metrics.prometheus;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -89,7 +89,7 @@ public final class PacketFsMetricsServer implements AutoCloseable {
                     .bind(address).await().channel();
             if (!ch.isActive()) {
                 throw new IllegalStateException("cannot serve metrics on " + address + ": "
-                        + ch.closeFuture().cause() + "; is the port in use? choose another --metrics-port");
+                        + ch.closeFuture().cause() + "; is the port in use? choose another port");
             }
             success = true;
             return new PacketFsMetricsServer(group, ch);

@@ -1,4 +1,4 @@
-package io.packetfs.examples;
+package io.packetfs.metrics.prometheus;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -7,7 +7,6 @@ import io.packetfs.metrics.PacketFsMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -78,18 +77,7 @@ class PacketFsMetricsServerTest {
         int port = server.localAddress().getPort();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PacketFsMetricsServer.start(registry,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("--metrics-port");
-    }
-
-    @Test
-    void everyLongRunningCommandTakesMetricsPort() {
-        for (String command : new String[] {"send", "recv", "demo", "relay", "echo-server"}) {
-            CommandLine cl = PacketFsCli.newCommandLine().getSubcommands().get(command);
-            assertThat(cl.getCommandSpec().findOption("--metrics-port")).as(command).isNotNull();
-        }
-        CommandLine.ParseResult parsed = PacketFsCli.newCommandLine()
-                .parseArgs("relay", "--from", "udp:127.0.0.1:1", "--to", "udp:127.0.0.1:2", "--metrics-port", "9100");
-        assertThat(parsed.subcommand().matchedOptionValue("--metrics-port", 0)).isEqualTo(9100);
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("port in use");
     }
 
     private HttpResponse<String> get(String url) throws Exception {
