@@ -88,7 +88,8 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implemen
             transition(PacketFsEncoderState.ACCUMULATING);
             return;
         }
-        PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
+        // a void promise (the file transfer's) needs no combined promise: nothing is allocated per window then
+        PromiseCombiner combiner = promise.isVoid() ? null : new PromiseCombiner(ctx.executor());
         try {
             int from = 0;
             while (from < count) {
@@ -96,18 +97,24 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implemen
                 PacketFsRefs piece = from == 0 && n == count ? refs.retain() : refs.retainedSlice(from, n);
                 transition(PacketFsEncoderState.ENCODING);
                 account(piece, n);
-                combiner.add(ctx.write(piece));
+                if (combiner == null) {
+                    ctx.write(piece, ctx.voidPromise());
+                } else {
+                    combiner.add(ctx.write(piece));
+                }
                 from += n;
                 if (refsInWindow == windowSize) {
                     transition(PacketFsEncoderState.SYNC_READY);
-                    emitSync(ctx, combinerPromise(ctx, combiner));
+                    emitSync(ctx, combiner == null ? ctx.voidPromise() : combinerPromise(ctx, combiner));
                 } else {
                     transition(PacketFsEncoderState.ACCUMULATING);
                 }
             }
         } finally {
             refs.release();
-            combiner.finish(promise);
+            if (combiner != null) {
+                combiner.finish(promise);
+            }
         }
     }
 
@@ -131,7 +138,11 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implemen
         }
         refsInWindow += weight;
         totalRefs += weight;
-        if (refsInWindow >= windowSize) {
+        if (refsInWindow >= windowSize && promise.isVoid()) {
+            ctx.write(unit, promise);
+            transition(PacketFsEncoderState.SYNC_READY);
+            emitSync(ctx, promise);
+        } else if (refsInWindow >= windowSize) {
             PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
             combiner.add(ctx.write(unit));
             transition(PacketFsEncoderState.SYNC_READY);

@@ -124,6 +124,26 @@ class PacketFsSyncInserterTest {
                 List.of(PacketFsEncoderState.values()));
     }
 
+    @Test
+    void aVoidPromiseAcrossWindowsGivesTheSameUnitsAsARealOne() {
+        EmbeddedChannel real = new EmbeddedChannel(new PacketFsSyncInserter(W4_CRC));
+        EmbeddedChannel quiet = new EmbeddedChannel(new PacketFsSyncInserter(W4_CRC));
+        ChannelFuture refsDone = real.writeAndFlush(refs(real, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+        quiet.writeAndFlush(refs(quiet, 1, 2, 3, 4, 5, 6, 7, 8, 9), quiet.voidPromise());
+        ChannelFuture copyDone = real.writeAndFlush(new PacketFsCopyUnit(
+                io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {0x41, 0x42, 0x43})));
+        quiet.writeAndFlush(new PacketFsCopyUnit(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {0x41, 0x42, 0x43})),
+                quiet.voidPromise());
+        assertTrue(refsDone.isSuccess());
+        assertTrue(copyDone.isSuccess());
+        List<String> expected = drain(real);
+        assertEquals(expected, drain(quiet));
+        assertEquals(7, expected.size(), "two SYNC units after the split run, one after the COPY unit: " + expected);
+        assertTrue(expected.get(6).startsWith("SYNC 0002"), expected.toString());
+        assertFalse(real.finish());
+        assertFalse(quiet.finish());
+    }
+
     static PacketFsRefs refs(EmbeddedChannel ch, int... values) {
         return PacketFsRefs.pack(ch.alloc(), PacketFsTier.L1, values, 0, values.length);
     }
