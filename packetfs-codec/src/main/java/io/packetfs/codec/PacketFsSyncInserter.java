@@ -97,15 +97,11 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implemen
                 PacketFsRefs piece = from == 0 && n == count ? refs.retain() : refs.retainedSlice(from, n);
                 transition(PacketFsEncoderState.ENCODING);
                 account(piece, n);
-                if (combiner == null) {
-                    ctx.write(piece, ctx.voidPromise());
-                } else {
-                    combiner.add(ctx.write(piece));
-                }
+                ctx.write(piece, partOf(ctx, combiner));
                 from += n;
                 if (refsInWindow == windowSize) {
                     transition(PacketFsEncoderState.SYNC_READY);
-                    emitSync(ctx, combiner == null ? ctx.voidPromise() : combinerPromise(ctx, combiner));
+                    emitSync(ctx, partOf(ctx, combiner));
                 } else {
                     transition(PacketFsEncoderState.ACCUMULATING);
                 }
@@ -138,23 +134,25 @@ public class PacketFsSyncInserter extends ChannelOutboundHandlerAdapter implemen
         }
         refsInWindow += weight;
         totalRefs += weight;
-        if (refsInWindow >= windowSize && promise.isVoid()) {
-            ctx.write(unit, promise);
+        if (refsInWindow >= windowSize) {
+            PromiseCombiner combiner = promise.isVoid() ? null : new PromiseCombiner(ctx.executor());
+            ctx.write(unit, partOf(ctx, combiner));
             transition(PacketFsEncoderState.SYNC_READY);
-            emitSync(ctx, promise);
-        } else if (refsInWindow >= windowSize) {
-            PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
-            combiner.add(ctx.write(unit));
-            transition(PacketFsEncoderState.SYNC_READY);
-            emitSync(ctx, combinerPromise(ctx, combiner));
-            combiner.finish(promise);
+            emitSync(ctx, partOf(ctx, combiner));
+            if (combiner != null) {
+                combiner.finish(promise);
+            }
         } else {
             ctx.write(unit, promise);
             transition(PacketFsEncoderState.ACCUMULATING);
         }
     }
 
-    private static ChannelPromise combinerPromise(ChannelHandlerContext ctx, PromiseCombiner combiner) {
+    /** A promise for one part of a combined write, or the void promise when there is nothing to combine. */
+    private static ChannelPromise partOf(ChannelHandlerContext ctx, PromiseCombiner combiner) {
+        if (combiner == null) {
+            return ctx.voidPromise();
+        }
         ChannelPromise p = ctx.newPromise();
         combiner.add(p);
         return p;
