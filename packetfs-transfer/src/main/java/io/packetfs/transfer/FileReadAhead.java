@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class FileReadAhead implements AutoCloseable {
 
     /** Chunks read ahead, at most. */
-    static final int AHEAD = 4;
+    static final int AHEAD = 16;
     /** What {@link #poll()} returns after the last chunk (never released, never written). */
     static final ByteBuf END = io.netty.buffer.Unpooled.EMPTY_BUFFER;
 

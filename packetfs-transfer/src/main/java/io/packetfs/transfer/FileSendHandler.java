@@ -35,6 +35,10 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
     /** Windows sent but not yet acknowledged, at most. */
     static final int MAX_WINDOWS_IN_FLIGHT = 16;
     private static final int CHUNK = 256 * 1024;
+    /** Wire bytes after which a turn of {@link #pump()} yields to reads (reliable mode). */
+    private static final int TURN_WIRE_BUDGET = 64 * 1024;
+    /** Chunks after which a turn of {@link #pump()} yields to reads (reliable mode): 8 MiB of file. */
+    private static final int TURN_CHUNKS = 32;
     private static final long HELLO_INTERVAL_MILLIS = 250;
 
     private enum State { HANDSHAKE, SENDING, ENDING, DONE }
@@ -210,12 +214,32 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Sends file chunks while the channel is writable and, in unreliable mode, while the receiver is at most
-     * MAX_WINDOWS_IN_FLIGHT windows behind.
+     * MAX_WINDOWS_IN_FLIGHT windows behind. In reliable mode one turn of the event loop sends chunks until they have
+     * put {@value #TURN_WIRE_BUDGET} bytes on the wire or {@value #TURN_CHUNKS} chunks are gone, then yields: a chunk
+     * of literals (a few hundred frames) ends the turn by itself, so acknowledgements and repair requests are read
+     * between such chunks, while pool content (a few dozen wire bytes per chunk) goes many chunks per turn instead
+     * of one chunk per wake-up of the event loop (that capped a file in the pool at about 1,000 chunks a second).
      */
     private void pump() {
         try {
+            long wireAtStart = pipeline.meter.bytesOut;
+            int chunks = 0;
             while (state == State.SENDING && channel.isWritable()
                     && (reliable || pipeline.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
+                if (reliable && (chunks == TURN_CHUNKS || pipeline.meter.bytesOut - wireAtStart >= TURN_WIRE_BUDGET)) {
+                    // Not execute(): the event loop runs queued tasks for up to
+                    // io.netty.eventLoop.maxTaskProcessingQuantumMs (1 s) before it reads again, so a task that
+                    // queues itself starves reads (a NACK waited 180 ms). A scheduled task is taken up once per
+                    // turn, after the reads.
+                    if (!pumpScheduled) {
+                        pumpScheduled = true;
+                        channel.eventLoop().schedule(() -> {
+                            pumpScheduled = false;
+                            pump();
+                        }, 0, TimeUnit.NANOSECONDS);
+                    }
+                    break;
+                }
                 ByteBuf chunk = readAhead.poll(); // read and hashed on the reader thread
                 if (chunk == null) {
                     // not read yet: the reader calls back (once per wait, from its thread; not a self-queued task)
@@ -228,24 +252,10 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
                 }
                 int n = chunk.readableBytes();
                 sent += n;
-                channel.writeAndFlush(chunk, channel.voidPromise());
-                if (reliable) {
-                    // one chunk per turn of the event loop: acknowledgements and repair requests are read between
-                    // chunks instead of after a long burst of encoding. Not execute(): the event loop runs queued
-                    // tasks for up to io.netty.eventLoop.maxTaskProcessingQuantumMs (1 s) before it reads again, so
-                    // a task that queues itself starves reads (a NACK waited 180 ms). A scheduled task is taken up
-                    // once per turn, after the reads.
-                    if (!pumpScheduled) {
-                        pumpScheduled = true;
-                        channel.eventLoop().schedule(() -> {
-                            pumpScheduled = false;
-                            pump();
-                        }, 0, TimeUnit.NANOSECONDS);
-                    }
-                    break;
-                }
+                chunks++;
+                channel.write(chunk, channel.voidPromise());
             }
-            channel.flush(); // END, FILE
+            channel.flush(); // the chunks' last frame, END, FILE
         } catch (IOException e) {
             fail("cannot read " + input + ": " + e.getMessage());
         }

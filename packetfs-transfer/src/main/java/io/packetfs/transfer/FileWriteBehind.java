@@ -1,5 +1,7 @@
 package io.packetfs.transfer;
 
+import io.netty.buffer.ByteBuf;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -10,24 +12,32 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * Writes a received file and hashes it on a thread of its own, so that the event loop only decodes: it copies each
- * piece of data into a staging buffer ({@value #BUFFER_BYTES} bytes), and every full buffer is hashed (SHA-256) and
- * written in order by the writer thread, with one system call per buffer instead of one per frame. There are
- * {@value #BUFFERS} buffers: when the writer falls that far behind, {@link #write} waits for one (the sender is then
- * slowed by the reliability window, as by a slow disk). A write error is reported by the next {@link #write} or by
+ * small piece of data (a frame's literals) into a staging buffer ({@value #BUFFER_BYTES} bytes), and every full
+ * buffer is hashed (SHA-256) and written in order by the writer thread, with one system call per buffer instead of
+ * one per frame; a piece of at least {@value #HANDOFF_BYTES} bytes (pool content) is not copied: the writer takes a
+ * reference to it, and hashes, writes and releases it in its turn. There are {@value #BUFFERS} staging buffers and
+ * at most {@value #HANDOFFS} pieces handed over: when the writer falls that far behind, {@link #write} waits (the
+ * sender is then slowed by the reliability window, as by a slow disk). A write error is reported by the next {@link #write} or by
  * {@link #finish()}. Not thread-safe: {@link #write} and {@link #finish} belong to one thread (the event loop).
  */
 final class FileWriteBehind implements AutoCloseable {
 
     static final int BUFFER_BYTES = 1 << 20;
     static final int BUFFERS = 4;
+    /** Pieces at least this large are handed to the writer instead of copied. */
+    static final int HANDOFF_BYTES = 64 * 1024;
+    /** Pieces handed to the writer and not yet written, at most. */
+    static final int HANDOFFS = 16;
 
     private final FileChannel file;
     private final MessageDigest sha;
     private final ExecutorService writer;
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final Semaphore handoffs = new Semaphore(HANDOFFS);
     private ByteBuffer current;
     private long position;
     private volatile IOException failure;
@@ -47,9 +57,16 @@ final class FileWriteBehind implements AutoCloseable {
         }
     }
 
-    /** Copies the readable bytes of {@code data} (its indexes do not move) for writing. */
-    void write(io.netty.buffer.ByteBuf data) throws IOException {
+    /**
+     * Takes the readable bytes of {@code data} for writing: copies them, or keeps a reference to a large piece (the
+     * caller keeps its own; the indexes do not move).
+     */
+    void write(ByteBuf data) throws IOException {
         checkFailure();
+        if (data.readableBytes() >= HANDOFF_BYTES && data.nioBufferCount() == 1) {
+            handOff(data);
+            return;
+        }
         int at = data.readerIndex();
         int end = data.writerIndex();
         while (at < end) {
@@ -100,10 +117,7 @@ final class FileWriteBehind implements AutoCloseable {
             try {
                 if (failure == null) {
                     sha.update(buf.duplicate());
-                    long p = at;
-                    while (buf.hasRemaining()) {
-                        p += file.write(buf, p);
-                    }
+                    writeFully(buf, at);
                 }
             } catch (IOException e) {
                 failure = e;
@@ -115,6 +129,50 @@ final class FileWriteBehind implements AutoCloseable {
                 free.add(buf);
             }
         });
+    }
+
+    private void handOff(ByteBuf data) throws IOException {
+        if (current != null && current.position() > 0) {
+            submit(); // what was staged before it comes first
+        }
+        try {
+            handoffs.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the file writer");
+        }
+        ByteBuf piece = data.retainedSlice();
+        long at = position;
+        position += piece.readableBytes();
+        try {
+            writer.execute(() -> {
+                try {
+                    if (failure == null) {
+                        ByteBuffer nio = piece.nioBuffer();
+                        sha.update(nio.duplicate());
+                        writeFully(nio, at);
+                    }
+                } catch (IOException e) {
+                    failure = e;
+                } catch (RuntimeException e) {
+                    failure = new IOException(e.toString(), e);
+                } finally {
+                    piece.release();
+                    handoffs.release();
+                }
+            });
+        } catch (RuntimeException e) { // a writer shut down by close()
+            piece.release();
+            handoffs.release();
+            throw e;
+        }
+    }
+
+    private void writeFully(ByteBuffer buf, long at) throws IOException {
+        long p = at;
+        while (buf.hasRemaining()) {
+            p += file.write(buf, p);
+        }
     }
 
     private void checkFailure() throws IOException {

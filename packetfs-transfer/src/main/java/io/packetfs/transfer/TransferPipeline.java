@@ -36,6 +36,12 @@ final class TransferPipeline {
      */
     static final int COPY_BODY_HEADROOM = 8 + 3 + 5;
 
+    /**
+     * A COPY unit (up to 16 MiB of pool content) reaches the file writer in buffers of at most this size: pooled, and
+     * handed to the writer thread whole (FileWriteBehind.HANDOFF_BYTES) instead of copied again.
+     */
+    static final int COPY_PIECE_BYTES = 256 * 1024;
+
     final WireMeter meter = new WireMeter();
     private Channel channel;
     private PacketFsReliability reliability;
@@ -50,7 +56,7 @@ final class TransferPipeline {
                 : config.frameLength();
         ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, ByteBufAllocator.DEFAULT,
                 codecFrame - COPY_BODY_HEADROOM)));
-        ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
+        ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool), COPY_PIECE_BYTES));
         ch.pipeline().addLast(top);
     }
 
@@ -58,7 +64,7 @@ final class TransferPipeline {
     void addReceiver(Channel ch, PacketFsPool pool, PacketFsTransferConfig config,
                      io.netty.channel.ChannelHandler top) {
         addCodec(ch, config);
-        ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool)));
+        ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool), COPY_PIECE_BYTES));
         ch.pipeline().addLast(top);
     }
 

@@ -51,6 +51,35 @@ class FileWriteBehindTest {
     }
 
     @Test
+    void largePiecesGoToTheWriterUncopiedInOrderWithSmallOnesAndTheWriterLetsThemGo() throws Exception {
+        Path out = dir.resolve("out.bin");
+        SplittableRandom random = new SplittableRandom(10);
+        byte[] data = new byte[3 * FileWriteBehind.BUFFER_BYTES];
+        random.nextBytes(data);
+        java.util.List<ByteBuf> kept = new java.util.ArrayList<>();
+        try (FileChannel file = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileWriteBehind w = new FileWriteBehind(file, MessageDigest.getInstance("SHA-256"), "test-writer")) {
+            for (int at = 0, i = 0; at < data.length; i++) {
+                // small, handed over, small, ...: more handed-over pieces than the writer may hold at once
+                int n = Math.min(data.length - at, i % 2 == 0 ? 1 + random.nextInt(3000)
+                        : FileWriteBehind.HANDOFF_BYTES + random.nextInt(FileWriteBehind.HANDOFF_BYTES));
+                ByteBuf piece = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(n);
+                piece.writeBytes(data, at, n);
+                w.write(piece);
+                assertEquals(n, piece.readableBytes(), "write leaves the indexes alone");
+                kept.add(piece);
+                at += n;
+            }
+            byte[] digest = w.finish().get(30, TimeUnit.SECONDS);
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), digest);
+            assertThat(kept).allSatisfy(b -> assertEquals(1, b.refCnt(), "the writer released its reference"));
+        } finally {
+            kept.forEach(ByteBuf::release);
+        }
+        assertArrayEquals(data, Files.readAllBytes(out));
+    }
+
+    @Test
     void aWriteErrorComesBackFromFinish() throws Exception {
         Path out = dir.resolve("out.bin");
         Files.write(out, new byte[0]);

@@ -1,6 +1,7 @@
 package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.internal.ObjectUtil;
 import io.packetfs.codec.PacketFsCopyUnit;
 import io.packetfs.codec.PacketFsException;
@@ -60,6 +61,12 @@ public final class PacketFsPoolDecoder {
     private long refsRejected;
     private long runsRejected;
     private long bytesOut;
+    /** The output of the COPY unit being decoded; in pieces: the piece being filled. */
+    private ByteBuf out;
+    private PieceSink pieceSink;
+    private ByteBufAllocator pieceAlloc;
+    private int pieceBytes;
+    private long piecesLeft;
 
     /** A decoder for {@code pool}. */
     public PacketFsPoolDecoder(PacketFsPool pool) {
@@ -135,39 +142,120 @@ public final class PacketFsPoolDecoder {
         copyChecked(unit.content(), out);
     }
 
+    /** Receives the buffers of a COPY unit decoded in pieces, in order; takes ownership of each. */
+    @FunctionalInterface
+    public interface PieceSink {
+        /** One full piece of the unit's output. */
+        void onPiece(ByteBuf piece);
+    }
+
+    /**
+     * Decodes {@code unit} into buffers of at most {@code pieceBytes} bytes from {@code alloc}, handed to
+     * {@code sink} in order, after checking the whole body: a bad unit throws {@link PacketFsException} and nothing
+     * is handed over. Keeps a large unit (up to {@link PacketFsCopyUnit#MAX_OUTPUT}) out of one large buffer, which
+     * an allocator cannot pool.
+     */
+    public void decode(PacketFsCopyUnit unit, int pieceBytes, ByteBufAllocator alloc, PieceSink sink) {
+        ObjectUtil.checkPositive(pieceBytes, "pieceBytes");
+        copyChecked(unit.content(), decodedLength(unit), pieceBytes, alloc, sink);
+    }
+
+    /** {@link #decode(PacketFsCopyUnit, int, ByteBufAllocator, PieceSink)} of a body already checked. */
+    void copyChecked(ByteBuf body, long n, int pieceBytes, ByteBufAllocator alloc, PieceSink sink) {
+        if (n == 0) {
+            return;
+        }
+        piecesLeft = n;
+        this.pieceBytes = pieceBytes;
+        pieceAlloc = alloc;
+        pieceSink = sink;
+        try {
+            copyChecked(body, nextPiece());
+        } finally {
+            pieceSink = null;
+            pieceAlloc = null;
+        }
+    }
+
     /** Appends the bytes of a body that {@link #decodedLength(PacketFsCopyUnit)} accepted. */
     void copyChecked(ByteBuf body, ByteBuf out) {
         int end = body.writerIndex();
-        int start0 = out.writerIndex();
+        this.out = out;
         at = body.readerIndex();
         long cursor = readUvarint(body, end);
-        while (at < end) {
-            int t = body.getUnsignedByte(at++);
-            int kind = t >>> COPY_KIND_SHIFT;
-            long delta;
-            if (kind == COPY_KIND_GEN) {
-                int lits = (int) readUvarint(body, end);
-                out.writeBytes(body, at, lits);
-                at += lits;
-                long z = readUvarint(body, end);
-                delta = z >>> 1 ^ -(z & 1);
-            } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
-                out.writeByte(body.getByte(at++));
-                delta = kind == COPY_KIND_SUB ? 1 : 0;
-            } else {
-                delta = 1;
+        try {
+            while (at < end) {
+                int t = body.getUnsignedByte(at++);
+                int kind = t >>> COPY_KIND_SHIFT;
+                long delta;
+                if (kind == COPY_KIND_GEN) {
+                    int lits = (int) readUvarint(body, end);
+                    putLiterals(body, at, lits);
+                    at += lits;
+                    long z = readUvarint(body, end);
+                    delta = z >>> 1 ^ -(z & 1);
+                } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                    putLiterals(body, at++, 1);
+                    delta = kind == COPY_KIND_SUB ? 1 : 0;
+                } else {
+                    delta = 1;
+                }
+                long len = t & COPY_LENGTH_MASK;
+                if (len == COPY_LENGTH_EXTENDED) {
+                    len += readUvarint(body, end);
+                }
+                long start = cursor + delta;
+                if (len > 0) {
+                    copyRange(start, (int) len);
+                }
+                cursor = start + len;
             }
-            long len = t & COPY_LENGTH_MASK;
-            if (len == COPY_LENGTH_EXTENDED) {
-                len += readUvarint(body, end);
+            if (pieceSink != null) {
+                ByteBuf last = this.out;
+                this.out = null;
+                pieceSink.onPiece(last);
             }
-            long start = cursor + delta;
-            if (len > 0) {
-                copyRange(start, (int) len, out);
+        } catch (Throwable e) {
+            if (pieceSink != null && this.out != null) {
+                this.out.release(); // not reached for a checked body; never leak a piece
             }
-            cursor = start + len;
+            throw e;
+        } finally {
+            this.out = null;
         }
-        bytesOut += out.writerIndex() - start0;
+    }
+
+    private void wrote(int n) {
+        bytesOut += n;
+        piecesLeft -= n;
+    }
+
+    private ByteBuf nextPiece() {
+        int n = (int) Math.min(piecesLeft, pieceBytes);
+        return pieceAlloc.buffer(n, n);
+    }
+
+    /** Room in the current output: at least one byte, handing a full piece on first. */
+    private ByteBuf room() {
+        ByteBuf o = out;
+        if (pieceSink != null && !o.isWritable()) {
+            out = null;
+            pieceSink.onPiece(o);
+            o = nextPiece();
+            out = o;
+        }
+        return o;
+    }
+
+    private void putLiterals(ByteBuf body, int from, int n) {
+        while (n > 0) {
+            ByteBuf o = room();
+            int k = pieceSink == null ? n : Math.min(n, o.writableBytes());
+            o.writeBytes(body, from, k);
+            from += k;
+            n -= k;
+            wrote(k);
+        }
     }
 
     private long check(ByteBuf body) {
@@ -261,16 +349,21 @@ public final class PacketFsPoolDecoder {
                 + "; unit dropped (do both peers hold the same pool?)");
     }
 
-    private void copyRange(long off, int len, ByteBuf out) {
+    private void copyRange(long off, int len) {
         while (len > 0) {
+            ByteBuf o = room();
             ByteBuffer c = chunks[(int) (off >>> PacketFsPool.CHUNK_SHIFT)];
-            int o = (int) (off & PacketFsPool.CHUNK_MASK);
-            int n = Math.min(len, c.capacity() - o);
-            c.limit(o + n);
-            c.position(o);
-            out.writeBytes(c);
+            int co = (int) (off & PacketFsPool.CHUNK_MASK);
+            int n = Math.min(len, c.capacity() - co);
+            if (pieceSink != null) {
+                n = Math.min(n, o.writableBytes());
+            }
+            c.limit(co + n);
+            c.position(co);
+            o.writeBytes(c);
             off += n;
             len -= n;
+            wrote(n);
         }
     }
 

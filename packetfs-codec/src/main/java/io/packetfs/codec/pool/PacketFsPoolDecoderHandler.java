@@ -14,7 +14,8 @@ import io.packetfs.codec.PacketFsTierDecoder;
 
 /**
  * Inbound: runs of pool references and COPY units in, the pool's bytes out (one {@link ByteBuf} per run or unit,
- * sized exactly: at most 16 MiB for a COPY unit, checked before it is allocated), through a
+ * sized exactly: at most 16 MiB for a COPY unit, checked before it is allocated; or, with a piece size, a COPY unit
+ * in buffers of at most that many bytes, which a pooling allocator can serve), through a
  * {@link PacketFsPoolDecoder}. Place it after {@link PacketFsTierDecoder} (and the window checks).
  *
  * <pre>
@@ -30,13 +31,35 @@ import io.packetfs.codec.PacketFsTierDecoder;
 public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter implements PacketFsMeterSource {
 
     private final PacketFsPoolDecoder decoder;
+    private final int copyPieceBytes;
+    private final PacketFsPoolDecoder.PieceSink pieces = this::firePiece;
+    private ChannelHandlerContext ctx;
     private long runsDecoded;
     private long copyUnitsDecoded;
     private long errors;
 
     /** A handler around {@code decoder} (one per channel). */
     public PacketFsPoolDecoderHandler(PacketFsPoolDecoder decoder) {
+        this(decoder, PacketFsCopyUnit.MAX_OUTPUT);
+    }
+
+    /**
+     * A handler around {@code decoder} (one per channel) that passes a COPY unit's bytes on in buffers of at most
+     * {@code copyPieceBytes} bytes.
+     */
+    public PacketFsPoolDecoderHandler(PacketFsPoolDecoder decoder, int copyPieceBytes) {
         this.decoder = ObjectUtil.checkNotNull(decoder, "decoder");
+        this.copyPieceBytes = ObjectUtil.checkInRange(copyPieceBytes, 1, PacketFsCopyUnit.MAX_OUTPUT,
+                "copyPieceBytes");
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private void firePiece(ByteBuf piece) {
+        ctx.fireChannelRead(piece);
     }
 
     /** The decoder, for its counters ({@link PacketFsPoolDecoder#refsRejected()}). */
@@ -82,6 +105,11 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter imp
         try {
             long len = decoder.decodedLength(unit); // checks the whole body: at most PacketFsCopyUnit.MAX_OUTPUT
             if (len == 0) {
+                copyUnitsDecoded++;
+                return;
+            }
+            if (len > copyPieceBytes) {
+                decoder.copyChecked(unit.content(), len, copyPieceBytes, ctx.alloc(), pieces);
                 copyUnitsDecoded++;
                 return;
             }

@@ -171,6 +171,57 @@ class PacketFsPoolHandlerTest {
         assertFalse(rx.finish());
     }
 
+    @ParameterizedTest(name = "piece={0}")
+    @ValueSource(ints = {1, 7, 100, 4096, 65_536})
+    void aCopyUnitDecodedInPiecesGivesTheSameBytesInBuffersOfAtMostThePieceSize(int piece) {
+        byte[] input = edit(slice(pool, 5_000, 150_000), 41, 30, 40);
+        List<PacketFsCopyUnit> units = new ArrayList<>();
+        PacketFsPoolEncoder encoder = new PacketFsPoolEncoder(pool);
+        ByteBuf chunk = Unpooled.wrappedBuffer(input);
+        encoder.encode(chunk, units::add);
+        encoder.finish(units::add);
+        chunk.release();
+        PacketFsPoolDecoderHandler decoder = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool), piece);
+        Collector sink = new Collector();
+        List<Integer> sizes = sink.sizes;
+        EmbeddedChannel rx = new EmbeddedChannel(decoder, sink);
+        for (PacketFsCopyUnit unit : units) {
+            rx.writeInbound(unit);
+            assertEquals(0, unit.refCnt());
+        }
+        assertArrayEquals(input, sink.bytes.toByteArray());
+        assertThat(sizes).allSatisfy(n -> assertThat(n).isBetween(1, piece));
+        assertEquals(units.size(), decoder.copyUnitsDecoded());
+        assertEquals(input.length, decoder.decoder().bytesOut());
+        // a bad unit hands over no piece at all: the whole body is checked first
+        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 190_000)
+                + PacketFsPoolCodecTest.uv(20_000 - 63));
+        int before = sizes.size();
+        rx.writeInbound(bad);
+        assertEquals(0, bad.refCnt());
+        assertEquals(before, sizes.size());
+        assertThat(sink.errors).singleElement().isInstanceOf(PacketFsException.class);
+        assertFalse(rx.finish());
+    }
+
+    @Test
+    void theLibraryCallDecodesInPiecesToo() {
+        PacketFsCopyUnit unit = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 1000)
+                + PacketFsPoolCodecTest.uv(1000 - 63)); // 1,000 bytes from 1,000
+        List<ByteBuf> pieces = new ArrayList<>();
+        new PacketFsPoolDecoder(pool).decode(unit, 300, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, pieces::add);
+        assertThat(pieces).extracting(ByteBuf::readableBytes).containsExactly(300, 300, 300, 100);
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (ByteBuf b : pieces) {
+            byte[] a = new byte[b.readableBytes()];
+            b.readBytes(a);
+            all.writeBytes(a);
+            assertTrue(b.release());
+        }
+        assertArrayEquals(slice(pool, 1000, 1000), all.toByteArray());
+        assertTrue(unit.release());
+    }
+
     @Test
     void otherOutboundMessagesPassAndTheOpenCopyWaitsForFlushOrCloseWindow() {
         PacketFsPoolEncoderHandler encoder = new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool));
@@ -197,12 +248,14 @@ class PacketFsPoolHandlerTest {
     static final class Collector extends ChannelInboundHandlerAdapter {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final List<Throwable> errors = new ArrayList<>();
+        final List<Integer> sizes = new ArrayList<>();
         int syncs;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf) {
                 ByteBuf b = (ByteBuf) msg;
+                sizes.add(b.readableBytes());
                 byte[] a = new byte[b.readableBytes()];
                 b.readBytes(a);
                 bytes.writeBytes(a);
