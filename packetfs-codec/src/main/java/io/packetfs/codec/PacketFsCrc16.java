@@ -12,18 +12,20 @@ import java.nio.ByteOrder;
  * 0x1021, initial value 0xFFFF, no input or output reflection, no final XOR. Check value 0x29B1 over the ASCII
  * bytes of "123456789". (XMODEM is the same polynomial with initial value 0 and gives 0x31C3; do not mix them.)
  *
- * <p>Eight bytes per step (slicing-by-8): {@code T[k][x]} is the CRC, from a zero register, of the byte {@code x}
- * followed by {@code k} zero bytes. The register is folded into the first two bytes of each 8-byte block, and the
- * CRC of the block is the XOR of one table entry per byte.
+ * <p>Eight bytes per step, as four 16-bit halves: {@code U[k][v]} is the CRC, from a zero register, of the two bytes
+ * {@code v} (big-endian) followed by {@code 2k} zero bytes. The 16-bit register is folded into the first half of
+ * each 8-byte block, and the CRC of the block is the XOR of four table entries: half the lookups of a table per byte
+ * (slicing-by-8), for 512 KiB of tables.
  *
  * <p>One register alone is a chain of dependent steps (each block waits for the one before), so inputs of at least
  * {@value #BLOCK} bytes run as three lanes of {@value #LANE} bytes at once, the second and third from a zero
  * register. The CRC is linear: feeding {@code M} to register {@code r} gives {@code zeros(r, |M|) ^ feed(0, M)}, where
  * {@code zeros(r, n)} is {@code r} fed {@code n} zero bytes, a linear map of 16 bits that two 256-entry tables give
- * for {@code n =} {@value #LANE}. The lanes join as {@code zeros(zeros(a) ^ b) ^ c}: the same register, 1.6x as fast
- * ({@code Crc16Benchmark}, 1,488 bytes: 1.78 GB/s with one lane; 2.77 GB/s heap and 2.93 GB/s direct with three
- * lanes of 32 bytes, 2.66 and 2.42 with lanes of 64, which leave a longer single-lane tail). Direct buffers are read
- * through their internal NIO view, not {@code ByteBuf.getLong}. No allocation; safe from any thread.
+ * for {@code n =} {@value #LANE}. The lanes join as {@code zeros(zeros(a) ^ b) ^ c}: the same register. The steps are
+ * written out in the loops, not called: under {@code ./packetfs}'s {@code -XX:FreqInlineSize=60} a step method was
+ * not inlined. {@code Crc16Benchmark}, 1,488 direct bytes, on the 2-core CI machine: 1.24 GB/s with that option and
+ * 1.73 GB/s without (slicing-by-8 with a step method: 0.74 and 1.14). Direct buffers are read through their
+ * internal NIO view, not {@code ByteBuf.getLong}. No allocation; safe from any thread.
  */
 public final class PacketFsCrc16 {
 
@@ -35,13 +37,11 @@ public final class PacketFsCrc16 {
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private static final char[] T0 = new char[256];
-    private static final char[] T1 = new char[256];
-    private static final char[] T2 = new char[256];
-    private static final char[] T3 = new char[256];
-    private static final char[] T4 = new char[256];
-    private static final char[] T5 = new char[256];
-    private static final char[] T6 = new char[256];
-    private static final char[] T7 = new char[256];
+    /** {@code U[k][v]} at {@code k * 65536 + v}: see the class comment. */
+    private static final char[] U = new char[4 << 16];
+    private static final int U1 = 1 << 16;
+    private static final int U2 = 2 << 16;
+    private static final int U3 = 3 << 16;
 
     /** Bytes per lane: a multiple of 8. */
     static final int LANE = 32;
@@ -59,13 +59,23 @@ public final class PacketFsCrc16 {
             }
             T0[x] = (char) crc;
         }
-        char[][] tables = {T0, T1, T2, T3, T4, T5, T6, T7};
+        // byteTables[k][x]: the CRC of the byte x followed by k zero bytes
+        char[][] byteTables = new char[8][];
+        byteTables[0] = T0;
         for (int k = 1; k < 8; k++) {
-            char[] prev = tables[k - 1];
-            char[] next = tables[k];
+            char[] prev = byteTables[k - 1];
+            char[] next = new char[256];
             for (int x = 0; x < 256; x++) {
                 int crc = prev[x];
                 next[x] = (char) ((crc << 8) ^ T0[crc >>> 8]);
+            }
+            byteTables[k] = next;
+        }
+        for (int k = 0; k < 4; k++) {
+            char[] hi = byteTables[2 * k + 1];
+            char[] lo = byteTables[2 * k];
+            for (int v = 0; v < 1 << 16; v++) {
+                U[(k << 16) + v] = (char) (hi[v >>> 8] ^ lo[v & 0xFF]);
             }
         }
         for (int x = 0; x < 256; x++) {
@@ -107,19 +117,28 @@ public final class PacketFsCrc16 {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " array " + bytes.length);
         }
         int c = crc & 0xFFFF;
+        final char[] u = U;
         for (int lastBlock = end - BLOCK; i <= lastBlock; i += BLOCK) {
             int a = c;
             int b = 0;
             int d = 0;
             for (int j = i, stop = i + LANE; j < stop; j += 8) {
-                a = block(a, (long) LONG_BE.get(bytes, j));
-                b = block(b, (long) LONG_BE.get(bytes, j + LANE));
-                d = block(d, (long) LONG_BE.get(bytes, j + 2 * LANE));
+                long v = (long) LONG_BE.get(bytes, j);
+                a = u[U3 + ((int) (v >>> 48) ^ a)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
+                v = (long) LONG_BE.get(bytes, j + LANE);
+                b = u[U3 + ((int) (v >>> 48) ^ b)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
+                v = (long) LONG_BE.get(bytes, j + 2 * LANE);
+                d = u[U3 + ((int) (v >>> 48) ^ d)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
             }
             c = skipLane(skipLane(a) ^ b) ^ d;
         }
         for (int last = end - 8; i <= last; i += 8) {
-            c = block(c, (long) LONG_BE.get(bytes, i));
+            long v = (long) LONG_BE.get(bytes, i);
+            c = u[U3 + ((int) (v >>> 48) ^ c)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                    ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
         }
         for (; i < end; i++) {
             c = ((c << 8) ^ T0[((c >>> 8) ^ bytes[i]) & 0xFF]) & 0xFFFF;
@@ -132,19 +151,28 @@ public final class PacketFsCrc16 {
         int i = index;
         int end = index + length;
         int c = crc & 0xFFFF;
+        final char[] u = U;
         for (int lastBlock = end - BLOCK; i <= lastBlock; i += BLOCK) {
             int a = c;
             int b = 0;
             int d = 0;
             for (int j = i, stop = i + LANE; j < stop; j += 8) {
-                a = block(a, bytes.getLong(j));
-                b = block(b, bytes.getLong(j + LANE));
-                d = block(d, bytes.getLong(j + 2 * LANE));
+                long v = bytes.getLong(j);
+                a = u[U3 + ((int) (v >>> 48) ^ a)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
+                v = bytes.getLong(j + LANE);
+                b = u[U3 + ((int) (v >>> 48) ^ b)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
+                v = bytes.getLong(j + 2 * LANE);
+                d = u[U3 + ((int) (v >>> 48) ^ d)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                        ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
             }
             c = skipLane(skipLane(a) ^ b) ^ d;
         }
         for (int last = end - 8; i <= last; i += 8) {
-            c = block(c, bytes.getLong(i));
+            long v = bytes.getLong(i);
+            c = u[U3 + ((int) (v >>> 48) ^ c)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                    ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
         }
         for (; i < end; i++) {
             c = ((c << 8) ^ T0[((c >>> 8) ^ bytes.get(i)) & 0xFF]) & 0xFFFF;
@@ -171,19 +199,15 @@ public final class PacketFsCrc16 {
         int i = index;
         int end = index + length;
         int c = crc & 0xFFFF;
+        final char[] u = U;
         for (int last = end - 8; i <= last; i += 8) {
-            c = block(c, buf.getLong(i));
+            long v = buf.getLong(i);
+            c = u[U3 + ((int) (v >>> 48) ^ c)] ^ u[U2 + ((int) (v >>> 32) & 0xFFFF)]
+                    ^ u[U1 + ((int) (v >>> 16) & 0xFFFF)] ^ u[(int) v & 0xFFFF];
         }
         for (; i < end; i++) {
             c = ((c << 8) ^ T0[((c >>> 8) ^ buf.getByte(i)) & 0xFF]) & 0xFFFF;
         }
         return c;
-    }
-
-    private static int block(int c, long v) {
-        int hi = (int) (v >>> 32) ^ (c << 16);
-        int lo = (int) v;
-        return T7[hi >>> 24] ^ T6[(hi >>> 16) & 0xFF] ^ T5[(hi >>> 8) & 0xFF] ^ T4[hi & 0xFF]
-                ^ T3[lo >>> 24] ^ T2[(lo >>> 16) & 0xFF] ^ T1[(lo >>> 8) & 0xFF] ^ T0[lo & 0xFF];
     }
 }
