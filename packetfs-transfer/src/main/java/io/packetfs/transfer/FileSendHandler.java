@@ -35,10 +35,12 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
     /** Windows sent but not yet acknowledged, at most. */
     static final int MAX_WINDOWS_IN_FLIGHT = 16;
     private static final int CHUNK = 256 * 1024;
+    /** The pipeline gets a chunk in slices of this many bytes, so that a turn of {@link #pump()} can end sooner. */
+    private static final int SLICE = 32 * 1024;
     /** Wire bytes after which a turn of {@link #pump()} yields to reads (reliable mode). */
-    private static final int TURN_WIRE_BUDGET = 64 * 1024;
-    /** Chunks after which a turn of {@link #pump()} yields to reads (reliable mode): 8 MiB of file. */
-    private static final int TURN_CHUNKS = 32;
+    private static final int TURN_WIRE_BUDGET = 32 * 1024;
+    /** Slices after which a turn of {@link #pump()} yields to reads (reliable mode): 8 MiB of file. */
+    private static final int TURN_SLICES = 256;
     private static final long HELLO_INTERVAL_MILLIS = 250;
 
     private enum State { HANDSHAKE, SENDING, ENDING, DONE }
@@ -66,6 +68,8 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> ticker;
     private long strayFrames;
     private boolean pumpScheduled;
+    /** The chunk being sent, from its reader index on; null between chunks. */
+    private ByteBuf pending;
     private long reported;
 
     FileSendHandler(PacketFsPool pool, Path input, PacketFsTransferConfig config, TransferPipeline pipeline,
@@ -213,20 +217,23 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Sends file chunks while the channel is writable and, in unreliable mode, while the receiver is at most
-     * MAX_WINDOWS_IN_FLIGHT windows behind. In reliable mode one turn of the event loop sends chunks until they have
-     * put {@value #TURN_WIRE_BUDGET} bytes on the wire or {@value #TURN_CHUNKS} chunks are gone, then yields: a chunk
-     * of literals (a few hundred frames) ends the turn by itself, so acknowledgements and repair requests are read
-     * between such chunks, while pool content (a few dozen wire bytes per chunk) goes many chunks per turn instead
-     * of one chunk per wake-up of the event loop (that capped a file in the pool at about 1,000 chunks a second).
+     * Sends file chunks, in slices of {@value #SLICE} bytes, while the channel is writable and, in unreliable mode,
+     * while the receiver is at most MAX_WINDOWS_IN_FLIGHT windows behind. In reliable mode one turn of the event loop
+     * sends slices until they have put {@value #TURN_WIRE_BUDGET} bytes on the wire or {@value #TURN_SLICES} slices
+     * are gone, then yields, so that the receiver's acknowledgements are read within about a millisecond: literals
+     * (a slice is some 25 frames of encoding) yield after a slice or two, while pool content (a few wire bytes per
+     * slice) goes megabytes per turn. One chunk per turn (a 256 KiB chunk of literals is 4 ms of encoding on a busy
+     * core) put those milliseconds into every round-trip sample, so the congestion window, which the round trip
+     * divides, grew slowly and slow start ended early on the "queue" it saw; one chunk of pool content per wake-up
+     * of the event loop capped a file in the pool at about 1,000 chunks a second.
      */
     private void pump() {
         try {
             long wireAtStart = pipeline.meter.bytesOut;
-            int chunks = 0;
+            int slices = 0;
             while (state == State.SENDING && channel.isWritable()
                     && (reliable || pipeline.syncsEmitted() - acked < MAX_WINDOWS_IN_FLIGHT)) {
-                if (reliable && (chunks == TURN_CHUNKS || pipeline.meter.bytesOut - wireAtStart >= TURN_WIRE_BUDGET)) {
+                if (reliable && (slices == TURN_SLICES || pipeline.meter.bytesOut - wireAtStart >= TURN_WIRE_BUDGET)) {
                     // Not execute(): the event loop runs queued tasks for up to
                     // io.netty.eventLoop.maxTaskProcessingQuantumMs (1 s) before it reads again, so a task that
                     // queues itself starves reads (a NACK waited 180 ms). A scheduled task is taken up once per
@@ -240,22 +247,31 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
                     }
                     break;
                 }
-                ByteBuf chunk = readAhead.poll(); // read and hashed on the reader thread
-                if (chunk == null) {
-                    // not read yet: the reader calls back (once per wait, from its thread; not a self-queued task)
-                    readAhead.onReady(() -> channel.eventLoop().execute(this::pump));
-                    break;
+                if (pending == null) {
+                    ByteBuf chunk = readAhead.poll(); // read and hashed on the reader thread
+                    if (chunk == null) {
+                        // not read yet: the reader calls back (once per wait, from its thread; not a self-queued task)
+                        readAhead.onReady(() -> channel.eventLoop().execute(this::pump));
+                        break;
+                    }
+                    if (chunk == FileReadAhead.END) {
+                        endOfFile();
+                        break;
+                    }
+                    pending = chunk;
                 }
-                if (chunk == FileReadAhead.END) {
-                    endOfFile();
-                    break;
+                ByteBuf slice;
+                if (pending.readableBytes() <= SLICE) {
+                    slice = pending;
+                    pending = null;
+                } else {
+                    slice = pending.readRetainedSlice(SLICE);
                 }
-                int n = chunk.readableBytes();
-                sent += n;
-                chunks++;
-                channel.write(chunk, channel.voidPromise());
+                sent += slice.readableBytes();
+                slices++;
+                channel.write(slice, channel.voidPromise());
             }
-            channel.flush(); // the chunks' last frame, END, FILE
+            channel.flush(); // the slices' last frame, END, FILE
         } catch (IOException e) {
             fail("cannot read " + input + ": " + e.getMessage());
         }
@@ -279,6 +295,10 @@ final class FileSendHandler extends ChannelInboundHandlerAdapter {
         }
         if (readAhead != null) {
             readAhead.close();
+        }
+        if (pending != null) {
+            pending.release();
+            pending = null;
         }
         report();
         try {
