@@ -7,12 +7,8 @@ package io.packetfs.codec.reliability;
  * <ul>
  *   <li>Slow start from {@link #INITIAL_WINDOW_FRAMES} frames: the window grows by the bytes acknowledged, while the
  *       sender fills it.</li>
- *   <li>Slow start ends at the first loss, or after HyStart++'s Conservative Slow Start (RFC 9406 4.2): when a round
- *       trip's smallest RTT sample exceeds the previous round's by an eighth of it (at least 4 ms, at most 16 ms; at
- *       least 8 samples a round), the window grows at a quarter of the slow-start rate; a round whose smallest
- *       sample falls below the one that began it goes back to slow start (the rise was noise: a receiver that was
- *       descheduled, a compiler thread), and after {@value #CSS_ROUNDS} rounds that stay up slow start ends: the
- *       queue is building.</li>
+ *   <li>Slow start ends at the first loss, or when a round trip's smallest RTT sample exceeds the previous round's by
+ *       a eighth of it (at least 4 ms, at most 16 ms; at least 8 samples a round): the queue is building.</li>
  *   <li>A loss of a frame sent after the last congestion event is a new event: the window drops to 0.7 of itself and
  *       grows back along the cubic curve towards (and past) the window before the event; losses of frames sent
  *       before the event belong to it, and the window does not grow until a frame sent after it is
@@ -40,10 +36,6 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
     static final int HYSTART_MIN_SAMPLES = 8;
     static final long HYSTART_MIN_ETA_NANOS = 4_000_000L;
     static final long HYSTART_MAX_ETA_NANOS = 16_000_000L;
-    /** Conservative Slow Start grows the window at this fraction of slow start's rate (RFC 9406 CSS_GROWTH_DIVISOR). */
-    static final int CSS_GROWTH_DIVISOR = 4;
-    /** Rounds of Conservative Slow Start before slow start ends (RFC 9406 CSS_ROUNDS). */
-    static final int CSS_ROUNDS = 5;
     private static final long MAX_WINDOW_BYTES = 1L << 30;
 
     private final int mss;
@@ -57,10 +49,6 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
     private long recoveryStart;
     private long congestionEvents;
     private long slowStartExitsByDelay;
-    private long conservativeStarts;
-    /** In Conservative Slow Start: the smallest sample of the round that began it; MAX_VALUE outside it. */
-    private long cssBaselineMinRtt = Long.MAX_VALUE;
-    private int cssRounds;
 
     // HyStart++ rounds (a round ends when a frame sent after it began is acknowledged)
     private long roundStart = Long.MIN_VALUE;
@@ -116,16 +104,6 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         return slowStartExitsByDelay;
     }
 
-    /** Times a rising delay began Conservative Slow Start (each ends in slow start again or in its exit). */
-    public long conservativeStarts() {
-        return conservativeStarts;
-    }
-
-    /** Whether the window grows at Conservative Slow Start's reduced rate now. */
-    public boolean inConservativeSlowStart() {
-        return cssBaselineMinRtt != Long.MAX_VALUE;
-    }
-
     @Override
     public void onAck(long now, long ackedBytes, long rttSampleNanos, long smoothedRttNanos, long newestSentNanos,
                       boolean cwndLimited) {
@@ -142,8 +120,7 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
             return;
         }
         if (inSlowStart()) {
-            double growth = inConservativeSlowStart() ? (double) ackedBytes / CSS_GROWTH_DIVISOR : ackedBytes;
-            cwnd = Math.min(MAX_WINDOW_BYTES, cwnd + growth);
+            cwnd = Math.min(MAX_WINDOW_BYTES, cwnd + ackedBytes);
             return;
         }
         // congestion avoidance (RFC 9438 4.2-4.4), in frames of mss bytes
@@ -161,13 +138,9 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         cwnd = Math.min(MAX_WINDOW_BYTES, Math.max(next, MIN_WINDOW_FRAMES) * mss);
     }
 
-    /** HyStart++ (RFC 9406 4.2): the delay test of slow start, and the rounds of Conservative Slow Start. */
+    /** HyStart++'s delay test, once per round trip. */
     private void hystart(long newestSentNanos, long rttSampleNanos, long now) {
         if (!roundStarted || newestSentNanos - roundStart > 0) {
-            if (roundStarted && inConservativeSlowStart() && ++cssRounds >= CSS_ROUNDS) {
-                exitSlowStart(now); // the round trip stayed up: the queue is real
-                return;
-            }
             roundStarted = true;
             roundStart = now; // frames sent from now on end this round when acknowledged
             lastRoundMinRtt = roundMinRtt;
@@ -179,36 +152,17 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         }
         roundMinRtt = Math.min(roundMinRtt, rttSampleNanos);
         roundSamples++;
-        if (roundSamples < HYSTART_MIN_SAMPLES) {
-            return;
-        }
-        if (inConservativeSlowStart()) {
-            if (roundMinRtt < cssBaselineMinRtt) {
-                cssBaselineMinRtt = Long.MAX_VALUE; // the rise is gone: back to slow start
-            }
-        } else if (lastRoundMinRtt != Long.MAX_VALUE) {
+        if (roundSamples >= HYSTART_MIN_SAMPLES && lastRoundMinRtt != Long.MAX_VALUE) {
             long eta = Math.max(HYSTART_MIN_ETA_NANOS, Math.min(HYSTART_MAX_ETA_NANOS, lastRoundMinRtt / 8));
             if (roundMinRtt >= lastRoundMinRtt + eta) {
-                cssBaselineMinRtt = roundMinRtt; // the queue may be building: grow slowly and watch
-                cssRounds = 0;
-                conservativeStarts++;
+                ssthresh = cwnd; // the queue is building: go on along the cubic curve from here
+                wMax = cwnd / mss;
+                wEst = wMax;
+                k = 0;
+                epochStart = now;
+                slowStartExitsByDelay++;
             }
         }
-    }
-
-    private void exitSlowStart(long now) {
-        ssthresh = cwnd; // go on along the cubic curve from here
-        wMax = cwnd / mss;
-        wEst = wMax;
-        k = 0;
-        epochStart = now;
-        slowStartExitsByDelay++;
-        leaveConservativeSlowStart();
-    }
-
-    private void leaveConservativeSlowStart() {
-        cssBaselineMinRtt = Long.MAX_VALUE;
-        cssRounds = 0;
     }
 
     @Override
@@ -219,7 +173,6 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         congestionEvents++;
         recovering = true;
         recoveryStart = now;
-        leaveConservativeSlowStart();
         double w = cwnd / mss;
         // fast convergence (RFC 9438 4.7): a flow whose window keeps falling short of its last maximum releases room
         wMax = w < wMax ? w * (1 + BETA) / 2 : w;
@@ -246,7 +199,6 @@ public final class PacketFsCubic implements PacketFsCongestionControl {
         roundStarted = false;
         lastRoundMinRtt = Long.MAX_VALUE;
         roundMinRtt = Long.MAX_VALUE;
-        leaveConservativeSlowStart();
     }
 
     /** W_cubic(t) of RFC 9438, in frames. */

@@ -130,65 +130,13 @@ class PacketFsCubicTest {
             now = oneRound(cc, now, rtt);
         }
         assertTrue(cc.inSlowStart());
-        // a queue builds: every sample of the next rounds is 6 ms longer (more than 4 ms, the smallest threshold):
-        // Conservative Slow Start first (a quarter of the growth), and the exit after its rounds stay up
-        now = oneRound(cc, now, rtt + 6 * MS);
-        assertTrue(cc.inConservativeSlowStart());
-        int rounds = 0;
-        while (cc.inSlowStart() && rounds < 20) {
-            long before = cc.congestionWindow();
+        // a queue builds: every sample of the next rounds is 6 ms longer (more than 4 ms, the smallest threshold)
+        for (int r = 0; r < 3 && cc.inSlowStart(); r++) {
             now = oneRound(cc, now, rtt + 6 * MS);
-            rounds++;
-            if (cc.inSlowStart()) {
-                assertThat(cc.congestionWindow() - before).isLessThanOrEqualTo(before / PacketFsCubic.CSS_GROWTH_DIVISOR
-                        + MSS);
-            }
         }
         assertFalse(cc.inSlowStart());
-        assertThat(rounds).isBetween(PacketFsCubic.CSS_ROUNDS - 1, PacketFsCubic.CSS_ROUNDS + 1);
         assertEquals(1, cc.slowStartExitsByDelay());
-        assertEquals(1, cc.conservativeStarts());
-        assertFalse(cc.inConservativeSlowStart());
         assertEquals(0, cc.congestionEvents()); // no loss was needed
-    }
-
-    @Test
-    void aRoundTripThatRisesAndFallsBackResumesSlowStart() {
-        PacketFsCubic cc = new PacketFsCubic(MSS);
-        long now = 0;
-        long rtt = 2 * MS;
-        for (int r = 0; r < 3; r++) {
-            now = oneRound(cc, now, rtt);
-        }
-        // one round 6 ms up (a descheduled receiver, a compiler thread): conservative growth begins
-        now = oneRound(cc, now, rtt + 6 * MS);
-        assertTrue(cc.inConservativeSlowStart());
-        // the next round is back down: the rise was noise, slow start goes on at its full rate
-        now = oneRound(cc, now, rtt);
-        assertFalse(cc.inConservativeSlowStart());
-        assertTrue(cc.inSlowStart());
-        long before = cc.congestionWindow();
-        oneRound(cc, now, rtt);
-        assertEquals(2 * before, cc.congestionWindow(), MSS);
-        assertEquals(0, cc.slowStartExitsByDelay());
-        assertEquals(1, cc.conservativeStarts());
-    }
-
-    @Test
-    void aLossInConservativeSlowStartIsAnOrdinaryCongestionEvent() {
-        PacketFsCubic cc = new PacketFsCubic(MSS);
-        long now = 0;
-        for (int r = 0; r < 3; r++) {
-            now = oneRound(cc, now, 2 * MS);
-        }
-        now = oneRound(cc, now, 8 * MS);
-        assertTrue(cc.inConservativeSlowStart());
-        long before = cc.congestionWindow();
-        cc.onLoss(now, now - MS);
-        assertFalse(cc.inSlowStart());
-        assertFalse(cc.inConservativeSlowStart());
-        assertEquals((long) (before * PacketFsCubic.BETA), cc.congestionWindow(), 1);
-        assertEquals(1, cc.congestionEvents());
     }
 
     @Test
