@@ -115,15 +115,7 @@ final class FileWriteBehind implements AutoCloseable {
         position += buf.remaining();
         writer.execute(() -> {
             try {
-                if (failure == null) {
-                    sha.update(buf.duplicate());
-                    writeFully(buf, at);
-                }
-            } catch (IOException e) {
-                failure = e;
-            } catch (RuntimeException e) {
-                // a channel not open for writing, for one: never let the bytes go unwritten silently
-                failure = new IOException(e.toString(), e);
+                hashAndWrite(buf, at);
             } finally {
                 buf.clear();
                 free.add(buf);
@@ -147,15 +139,7 @@ final class FileWriteBehind implements AutoCloseable {
         try {
             writer.execute(() -> {
                 try {
-                    if (failure == null) {
-                        ByteBuffer nio = piece.nioBuffer();
-                        sha.update(nio.duplicate());
-                        writeFully(nio, at);
-                    }
-                } catch (IOException e) {
-                    failure = e;
-                } catch (RuntimeException e) {
-                    failure = new IOException(e.toString(), e);
+                    hashAndWrite(piece.nioBuffer(), at);
                 } finally {
                     piece.release();
                     handoffs.release();
@@ -165,6 +149,21 @@ final class FileWriteBehind implements AutoCloseable {
             piece.release();
             handoffs.release();
             throw e;
+        }
+    }
+
+    /** On the writer thread: hashes {@code buf} and writes it at {@code at}, unless an earlier write failed. */
+    private void hashAndWrite(ByteBuffer buf, long at) {
+        try {
+            if (failure == null) {
+                sha.update(buf.duplicate());
+                writeFully(buf, at);
+            }
+        } catch (IOException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            // a channel not open for writing, for one: never let the bytes go unwritten silently
+            failure = new IOException(e.toString(), e);
         }
     }
 
