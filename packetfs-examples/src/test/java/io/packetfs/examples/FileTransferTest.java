@@ -156,6 +156,7 @@ class FileTransferTest {
         }
         assertEquals(-1, Files.mismatch(input, output));
         assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")), "the index is cached next to the pool");
+        assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsanc")), "so is the sender's anchor table");
     }
 
     @Test

@@ -186,6 +186,20 @@ public final class PacketFsPool implements AutoCloseable {
         return fp.clone();
     }
 
+    /**
+     * The pool's anchor table, from {@code cacheFile} if that holds it, else built and written there
+     * ({@link PacketFsPoolAnchors#loadOrBuild}); a table this pool already has is returned as it is. Call it before
+     * the first encoder, which otherwise builds the table on its event loop.
+     */
+    public PacketFsPoolAnchors anchors(java.nio.file.Path cacheFile) {
+        synchronized (this) {
+            if (anchors == null) {
+                anchors = PacketFsPoolAnchors.loadOrBuild(this, cacheFile);
+            }
+            return anchors;
+        }
+    }
+
     /** The pool's anchor table for {@link PacketFsPoolEncoder}; built on first use, then shared. */
     public PacketFsPoolAnchors anchors() {
         PacketFsPoolAnchors a = anchors;

@@ -2,8 +2,15 @@ package io.packetfs.codec.pool;
 
 import io.netty.util.internal.ObjectUtil;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Where to look in the pool for a given 8 bytes: a direct-mapped table (one probe, no chains) from a hash of the
@@ -21,6 +28,12 @@ import java.nio.ByteOrder;
  * slot replaces an earlier one. Size: 2 to 4 bytes per anchor, at most 2^25 slots (128 MiB); at most 2^24 - 1
  * anchors, so the stride doubles above 1 GiB of pool. Built once per pool ({@link PacketFsPool#anchors()}),
  * read-only afterwards, so encoders on any thread share it. Not part of the wire.
+ *
+ * <p><b>Cache file</b> ({@link #loadOrBuild}): building is a random write per anchor into a table larger than the
+ * caches (0.5-0.6 s for a 1 GiB pool on the 2-core CI machine, the largest part of a sender's start), reading it
+ * back a sequential read. {@code "PFSANC01"}, the pool fingerprint (32 bytes), u32 stride shift, u32 table bits,
+ * u64 anchors, then the table as big-endian u32s. A file that does not match the pool (fingerprint, the geometry
+ * its size implies, length) is rebuilt and replaced; one that cannot be written is skipped.
  */
 public final class PacketFsPoolAnchors {
 
@@ -28,6 +41,8 @@ public final class PacketFsPoolAnchors {
     static final int MIN_STRIDE_SHIFT = 6;
     static final long MAX_ANCHORS = (1L << 24) - 1;
     static final int MAX_TABLE_BITS = 25;
+    static final byte[] CACHE_MAGIC = {'P', 'F', 'S', 'A', 'N', 'C', '0', '1'};
+    private static final int CACHE_HEAD = 8 + 32 + 4 + 4 + 8;
 
     private final int strideShift;
     private final int bits;
@@ -45,15 +60,9 @@ public final class PacketFsPoolAnchors {
     public static PacketFsPoolAnchors build(PacketFsPool pool) {
         ObjectUtil.checkNotNull(pool, "pool");
         long size = pool.size();
-        int shift = MIN_STRIDE_SHIFT;
-        while (size >= 8 && ((size - 8) >>> shift) + 1 > MAX_ANCHORS) {
-            shift++;
-        }
-        long n = size < 8 ? 0 : ((size - 8) >>> shift) + 1;
-        int bits = 4;
-        while (bits < MAX_TABLE_BITS && (1L << bits) < 2 * n) {
-            bits++;
-        }
+        int shift = strideShift(size);
+        long n = anchorCount(size, shift);
+        int bits = tableBits(n);
         int[] table = new int[1 << bits];
         ByteBuffer[] chunks = pool.chunkDuplicates();
         for (int i = 0; i < chunks.length; i++) {
@@ -64,6 +73,93 @@ public final class PacketFsPoolAnchors {
             table[(int) (h >>> (64 - bits))] = (int) (i + 1) << 8 | (int) (h >>> (56 - bits)) & 0xFF;
         }
         return new PacketFsPoolAnchors(shift, bits, table, n);
+    }
+
+    private static int strideShift(long size) {
+        int shift = MIN_STRIDE_SHIFT;
+        while (size >= 8 && ((size - 8) >>> shift) + 1 > MAX_ANCHORS) {
+            shift++;
+        }
+        return shift;
+    }
+
+    private static long anchorCount(long size, int shift) {
+        return size < 8 ? 0 : ((size - 8) >>> shift) + 1;
+    }
+
+    private static int tableBits(long anchors) {
+        int bits = 4;
+        while (bits < MAX_TABLE_BITS && (1L << bits) < 2 * anchors) {
+            bits++;
+        }
+        return bits;
+    }
+
+    /**
+     * The table of {@code pool}, read from {@code cacheFile} when that holds this pool's table, else built and
+     * written there (atomically: a temporary file, then a rename).
+     */
+    public static PacketFsPoolAnchors loadOrBuild(PacketFsPool pool, Path cacheFile) {
+        ObjectUtil.checkNotNull(pool, "pool");
+        ObjectUtil.checkNotNull(cacheFile, "cacheFile");
+        if (Files.isRegularFile(cacheFile)) {
+            try {
+                PacketFsPoolAnchors loaded = tryLoad(pool, cacheFile);
+                if (loaded != null) {
+                    return loaded;
+                }
+            } catch (IOException e) {
+                // unreadable: built again below, and the file replaced
+            }
+        }
+        PacketFsPoolAnchors built = build(pool);
+        try {
+            built.write(pool.fingerprint(), cacheFile);
+        } catch (IOException e) {
+            // the table works without its cache
+        }
+        return built;
+    }
+
+    private static PacketFsPoolAnchors tryLoad(PacketFsPool pool, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(CACHE_HEAD);
+            PacketFsPoolIndex.readFully(ch, head);
+            head.flip();
+            byte[] magic = new byte[CACHE_MAGIC.length];
+            byte[] fp = new byte[32];
+            head.get(magic).get(fp);
+            int shift = head.getInt();
+            int bits = head.getInt();
+            long n = head.getLong();
+            long size = pool.size();
+            int expectedShift = strideShift(size);
+            long expectedAnchors = anchorCount(size, expectedShift);
+            if (!Arrays.equals(magic, CACHE_MAGIC) || !Arrays.equals(fp, pool.fingerprint()) || shift != expectedShift
+                    || n != expectedAnchors || bits != tableBits(n)
+                    || ch.size() != CACHE_HEAD + (4L << bits)) {
+                return null;
+            }
+            return new PacketFsPoolAnchors(shift, bits, PacketFsPoolIndex.readInts(ch, 1 << bits), n);
+        }
+    }
+
+    private void write(byte[] fingerprint, Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer head = ByteBuffer.allocate(CACHE_HEAD);
+            head.put(CACHE_MAGIC).put(fingerprint).putInt(strideShift).putInt(bits).putLong(anchors).flip();
+            PacketFsPoolIndex.writeFully(ch, head);
+            PacketFsPoolIndex.writeInts(ch, table);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Whether {@code other} has the same geometry and every slot the same (tests). */
+    boolean sameTable(PacketFsPoolAnchors other) {
+        return strideShift == other.strideShift && bits == other.bits && anchors == other.anchors
+                && Arrays.equals(table, other.table);
     }
 
     /** The 8 bytes at pool offset {@code at} as a little-endian long; {@code at + 8} must not pass the pool's end. */

@@ -172,7 +172,7 @@ public final class PacketFsPoolIndex {
         return n >= 4 && Integer.bitCount(n) == 1;
     }
 
-    private static int[] readInts(FileChannel ch, int n) throws IOException {
+    static int[] readInts(FileChannel ch, int n) throws IOException {
         int[] a = new int[n];
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
         int done = 0;
@@ -187,10 +187,10 @@ public final class PacketFsPoolIndex {
         return a;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf) throws IOException {
+    static void readFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             if (ch.read(buf) < 0) {
-                throw new IOException("index cache file ends early");
+                throw new IOException("cache file ends early");
             }
         }
     }
@@ -208,7 +208,7 @@ public final class PacketFsPoolIndex {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void writeInts(FileChannel ch, int[] a) throws IOException {
+    static void writeInts(FileChannel ch, int[] a) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.BIG_ENDIAN);
         for (int done = 0; done < a.length; ) {
             buf.clear();
@@ -220,7 +220,7 @@ public final class PacketFsPoolIndex {
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+    static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
