@@ -2,7 +2,7 @@ package io.packetfs.examples;
 
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
+import io.packetfs.codec.pool.PacketFsPoolAnchors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,14 +64,15 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf("demo: pool of %,d bytes from seed %d, fingerprint %s%n", pool.size(), seed,
                     pool.fingerprintHex().substring(0, 16) + "...");
             long t0 = System.nanoTime();
-            PacketFsPoolIndex index = PacketFsPoolIndex.build(pool);
-            System.out.printf("demo: pool index built in %.2f s%n", (System.nanoTime() - t0) / 1e9);
+            PacketFsPoolAnchors anchors = pool.anchors();
+            System.out.printf("demo: the sender's anchor table built in %.2f s (%,d anchors, %,d bytes)%n",
+                    (System.nanoTime() - t0) / 1e9, anchors.anchors(), anchors.memoryBytes());
             byte[] sample = sample(pool, (int) sampleBytes, editRate, seed);
             Files.write(input, sample);
             System.out.printf("demo: sample file of %,d bytes: slices of the pool at unaligned offsets, "
                     + "%.2f%% of bytes edited or inserted%n", sample.length, editRate * 100);
 
-            TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, output, 10, true, !noProgress,
+            TransferResult[] both = Transfers.overLoopback(pool, pool, input, output, 10, true, !noProgress,
                     null, null);
             TransferResult tx = both[0];
             TransferResult r = both[1];

@@ -2,7 +2,6 @@ package io.packetfs.examples;
 
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transport.PacketFsImpairment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +59,6 @@ final class GoodputBenchCommand implements Callable<Integer> {
         Path input = dir.resolve("in.bin");
         Path output = dir.resolve("out.bin");
         try (PacketFsPool pool = PacketFsPool.synthetic(64L << 20, seed, PacketFsPoolGeometry.DEFAULT)) {
-            PacketFsPoolIndex index = PacketFsPoolIndex.build(pool);
             writeInput(pool, input, (int) bytes);
             System.out.printf("bench-goodput: %,d bytes of %s content, %d transfer(s) per loss rate after one warm-up "
                     + "transfer per loss rate, UDP loopback, %d cores, %s%n", bytes, content, repeat,
@@ -72,7 +70,7 @@ final class GoodputBenchCommand implements Callable<Integer> {
             // retransmission) only once they run, and on 2 cores its compiler threads would take a third of the
             // CPU from the first timed transfers with loss, but not from the loss-free ones warmed up before
             for (double loss : losses) {
-                transfer(pool, index, input, output, loss, seed - 1);
+                transfer(pool, input, output, loss, seed - 1);
                 Files.deleteIfExists(output);
             }
             double lossFree = Double.NaN;
@@ -86,7 +84,7 @@ final class GoodputBenchCommand implements Callable<Integer> {
             for (int round = 0; round < repeat; round++) {
                 for (int i = 0; i < losses.size(); i++) {
                     double loss = losses.get(i);
-                    TransferResult[] r = transfer(pool, index, input, output, loss, seed + round);
+                    TransferResult[] r = transfer(pool, input, output, loss, seed + round);
                     boolean identical = r[0].ok && r[1].ok && Files.mismatch(input, output) == -1;
                     if (!identical) {
                         System.out.println("bench-goodput: transfer at loss " + loss + " FAILED: " + r[0].message
@@ -153,13 +151,13 @@ final class GoodputBenchCommand implements Callable<Integer> {
         }
     }
 
-    private TransferResult[] transfer(PacketFsPool pool, PacketFsPoolIndex index, Path input, Path output,
+    private TransferResult[] transfer(PacketFsPool pool, Path input, Path output,
                                       double loss, long lossSeed) throws Exception {
         PacketFsImpairment.Settings impair = loss == 0 && reorder == 0 ? null
                 : PacketFsImpairment.Settings.builder().loss(loss).reorder(reorder).seed(lossSeed)
                 .direction(PacketFsImpairment.Direction.INBOUND).build();
         long cpuBefore = processCpuNanos();
-        TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, output, 30, true, false, null, impair);
+        TransferResult[] both = Transfers.overLoopback(pool, pool, input, output, 30, true, false, null, impair);
         both[0].cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
         return both;
     }

@@ -218,7 +218,7 @@ final class PathBenchCommand implements Callable<Integer> {
         poolFile = dir.resolve("pool.bin");
         PacketFsPool.writeSynthetic(poolFile, poolBytes, seed);
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            Transfers.index(pool, poolFile); // cached next to the pool, so no send builds it
+            Transfers.prepareSender(pool, poolFile); // cached next to the pool, so no send builds it
         }
         try (var made = Files.list(dir)) {
             for (Path p : (Iterable<Path>) made::iterator) {

@@ -3,7 +3,6 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.packetfs.codec.pool.PacketFsPool;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transfer.PacketFsFileSender;
 import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transport.PacketFsEndpoint;
@@ -75,31 +74,31 @@ final class SendCommand implements Callable<Integer> {
         }
         PacketFsEndpoint endpoint = transport.endpoint();
         try (PacketFsPool pool = Transfers.openPool(poolFile)) {
-            PacketFsPoolIndex index = Transfers.index(pool, poolFile);
+            Transfers.prepareSender(pool, poolFile);
             if (rate > 0 && delivery.unreliable) {
                 throw new IllegalArgumentException("--rate paces reliable delivery; it does not work with --unreliable");
             }
-            TransferResult r = send(pool, index, endpoint, input, timeout, !noProgress, !delivery.unreliable,
+            TransferResult r = send(pool, endpoint, input, timeout, !noProgress, !delivery.unreliable,
                     delivery.impairment(), rate);
             System.out.println(r.summary("send"));
             return r.ok ? 0 : 1;
         }
     }
 
-    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+    static TransferResult send(PacketFsPool pool, PacketFsEndpoint endpoint, Path input,
                                int timeout, boolean progress, boolean reliable) throws Exception {
-        return send(pool, index, endpoint, input, timeout, progress, reliable, null);
+        return send(pool, endpoint, input, timeout, progress, reliable, null);
     }
 
     /** Sends {@code input}; {@code impair} (may be null) impairs what the sender receives (--simulate). */
-    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+    static TransferResult send(PacketFsPool pool, PacketFsEndpoint endpoint, Path input,
                                int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair)
             throws Exception {
-        return send(pool, index, endpoint, input, timeout, progress, reliable, impair, 0);
+        return send(pool, endpoint, input, timeout, progress, reliable, impair, 0);
     }
 
     /** As above, never faster than {@code maxRate} wire bytes per second (0: no cap; reliable mode only). */
-    static TransferResult send(PacketFsPool pool, PacketFsPoolIndex index, PacketFsEndpoint endpoint, Path input,
+    static TransferResult send(PacketFsPool pool, PacketFsEndpoint endpoint, Path input,
                                int timeout, boolean progress, boolean reliable, PacketFsImpairment.Settings impair,
                                long maxRate) throws Exception {
         EventLoopGroup group = PacketFsTransports.newEventLoopGroup(1);

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transfer.PacketFsTransferConfig;
 import io.packetfs.transfer.PacketFsTransferListener;
 import io.packetfs.transport.PacketFsEndpoint;
@@ -44,16 +43,12 @@ final class Transfers {
     }
 
     /**
-     * The index of a pool file, cached next to it ({@code FILE.pfsidx}), and the pool's anchor table for the sender's
-     * encoder, cached there too ({@code FILE.pfsanc}: 2 to 4 bytes per 64 pool bytes; reading it back is about a
-     * tenth of building it).
+     * Gives a pool file its anchor table for the sender's encoder before the transfer starts, from its cache next to
+     * the file ({@code FILE.pfsanc}: 2 to 4 bytes per 64 pool bytes; reading it back is about a tenth of building
+     * it), so that the encoder does not build it on the event loop.
      */
-    static PacketFsPoolIndex index(PacketFsPool pool, Path poolFile) throws IOException {
-        if (poolFile == null) {
-            return PacketFsPoolIndex.build(pool);
-        }
+    static void prepareSender(PacketFsPool pool, Path poolFile) {
         pool.anchors(poolFile.resolveSibling(poolFile.getFileName() + ".pfsanc"));
-        return PacketFsPoolIndex.loadOrBuild(pool, poolFile.resolveSibling(poolFile.getFileName() + ".pfsidx"));
     }
 
     /**
@@ -189,7 +184,7 @@ final class Transfers {
      * returns {sender's result, receiver's result}: the demo, bench-goodput and the transfer tests all run this.
      * Either side may be impaired ({@code null}: not); only the sender shows progress, when asked.
      */
-    static TransferResult[] overLoopback(PacketFsPool senderPool, PacketFsPoolIndex senderIndex,
+    static TransferResult[] overLoopback(PacketFsPool senderPool,
                                          PacketFsPool receiverPool, Path input, Path output, int timeoutSeconds,
                                          boolean reliable, boolean progress, PacketFsImpairment.Settings senderSide,
                                          PacketFsImpairment.Settings receiverSide) throws Exception {
@@ -199,7 +194,7 @@ final class Transfers {
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(receiverPool,
                     PacketFsEndpoint.udp("127.0.0.1", 0), output, false, timeoutSeconds, reliable, receiverSide, ready));
             int port = ((InetSocketAddress) ready.get(30, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(senderPool, senderIndex, PacketFsEndpoint.udp("127.0.0.1", port),
+            TransferResult tx = SendCommand.send(senderPool, PacketFsEndpoint.udp("127.0.0.1", port),
                     input, timeoutSeconds, progress, reliable, senderSide);
             // the sender is done: the receiver ends within its own timeout (plus its 2 s linger)
             return new TransferResult[] {tx, rx.get(timeoutSeconds + 60L, TimeUnit.SECONDS)};

@@ -3,7 +3,6 @@ package io.packetfs.examples;
 import io.netty.channel.Channel;
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.transport.PacketFsEndpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +33,6 @@ class FileTransferTest {
 
     private static final long POOL_SIZE = 4L << 20;
     private static PacketFsPool pool;
-    private static PacketFsPoolIndex index;
 
     @TempDir
     Path dir;
@@ -42,7 +40,6 @@ class FileTransferTest {
     @BeforeAll
     static void setUp() {
         pool = PacketFsPool.synthetic(POOL_SIZE, 7, PacketFsPoolGeometry.DEFAULT);
-        index = PacketFsPoolIndex.build(pool);
     }
 
     @AfterAll
@@ -155,8 +152,9 @@ class FileTransferTest {
             exec.shutdownNow();
         }
         assertEquals(-1, Files.mismatch(input, output));
-        assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")), "the index is cached next to the pool");
-        assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsanc")), "so is the sender's anchor table");
+        assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsanc")),
+                "the sender's anchor table is cached next to the pool");
+        assertFalse(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")), "no index: the send path does not use it");
     }
 
     @Test
@@ -243,7 +241,6 @@ class FileTransferTest {
             throws Exception {
         Path input = dir.resolve("in.bin");
         Files.write(input, data);
-        PacketFsPoolIndex senderIndex = senderPool == pool ? index : PacketFsPoolIndex.build(senderPool);
-        return Transfers.overLoopback(senderPool, senderIndex, receiverPool, input, out, 10, true, false, null, null);
+        return Transfers.overLoopback(senderPool, receiverPool, input, out, 10, true, false, null, null);
     }
 }

@@ -2,7 +2,6 @@ package io.packetfs.examples;
 
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricsTransferTest {
 
     private static PacketFsPool pool;
-    private static PacketFsPoolIndex index;
 
     @TempDir
     Path dir;
@@ -38,7 +36,6 @@ class MetricsTransferTest {
     @BeforeAll
     static void setUp() {
         pool = PacketFsPool.synthetic(4L << 20, 9, PacketFsPoolGeometry.DEFAULT);
-        index = PacketFsPoolIndex.build(pool);
     }
 
     @AfterAll
@@ -115,7 +112,7 @@ class MetricsTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        TransferResult[] r = Transfers.overLoopback(pool, index, pool, input, out, 10, true, false, null, null);
+        TransferResult[] r = Transfers.overLoopback(pool, pool, input, out, 10, true, false, null, null);
         assertThat(Files.mismatch(input, out)).isEqualTo(-1);
         return r;
     }

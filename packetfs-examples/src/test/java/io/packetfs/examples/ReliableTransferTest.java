@@ -6,7 +6,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.packetfs.codec.PacketFsPipelines;
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolGeometry;
-import io.packetfs.codec.pool.PacketFsPoolIndex;
 import io.packetfs.codec.reliability.PacketFsReliabilityConfig;
 import io.packetfs.transfer.PacketFsTransferUnits;
 import io.packetfs.transport.PacketFsEndpoint;
@@ -54,7 +53,6 @@ class ReliableTransferTest {
 
     private static final long POOL_SIZE = 4L << 20;
     private static PacketFsPool pool;
-    private static PacketFsPoolIndex index;
 
     @TempDir
     Path dir;
@@ -62,7 +60,6 @@ class ReliableTransferTest {
     @BeforeAll
     static void setUp() {
         pool = PacketFsPool.synthetic(POOL_SIZE, 7, PacketFsPoolGeometry.DEFAULT);
-        index = PacketFsPoolIndex.build(pool);
     }
 
     @AfterAll
@@ -94,7 +91,7 @@ class ReliableTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        return Transfers.overLoopback(pool, index, pool, input, out, 20, true, false, senderSide, receiverSide);
+        return Transfers.overLoopback(pool, pool, input, out, 20, true, false, senderSide, receiverSide);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -130,7 +127,7 @@ class ReliableTransferTest {
             Future<TransferResult> rx = exec.submit(() -> RecvCommand.receive(pool,
                     PacketFsEndpoint.udp("127.0.0.1", 0), out, false, timeout, true, null, ready));
             int port = ((InetSocketAddress) ready.get(20, TimeUnit.SECONDS).localAddress()).getPort();
-            TransferResult tx = SendCommand.send(pool, index, PacketFsEndpoint.udp("127.0.0.1", port), input,
+            TransferResult tx = SendCommand.send(pool, PacketFsEndpoint.udp("127.0.0.1", port), input,
                     timeout, false, true, null, Transfers.parseRate("1M"));
             TransferResult r = rx.get(60, TimeUnit.SECONDS);
             assertTrue(tx.ok, tx.message + "\n" + tx.repair);
@@ -149,7 +146,7 @@ class ReliableTransferTest {
         Path input = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         Files.write(input, data);
-        TransferResult[] both = Transfers.overLoopback(pool, index, pool, input, out, 5, false, false, null,
+        TransferResult[] both = Transfers.overLoopback(pool, pool, input, out, 5, false, false, null,
                 SimulateOption.parse("loss=0.05,seed=3"));
         TransferResult tx = both[0];
         TransferResult r = both[1];
@@ -211,7 +208,7 @@ class ReliableTransferTest {
                         PacketFsEndpoint.l2(veth.interfaceB(), null, veth.netnsB()), out, false, 20, true,
                         harsh(21), ready));
                 ready.get(20, TimeUnit.SECONDS);
-                TransferResult tx = SendCommand.send(pool, index,
+                TransferResult tx = SendCommand.send(pool,
                         PacketFsEndpoint.l2(veth.interfaceA(), null, veth.netnsA()), input, 20, false, true,
                         harsh(22));
                 TransferResult r = rx.get(60, TimeUnit.SECONDS);
@@ -294,7 +291,7 @@ class ReliableTransferTest {
             for (int i = 0; i < 3; i++) {
                 intruder.send(new DatagramPacket(junk.get(i), junk.get(i).length, target));
             }
-            Future<TransferResult> tx = exec.submit(() -> SendCommand.send(pool, index,
+            Future<TransferResult> tx = exec.submit(() -> SendCommand.send(pool,
                     PacketFsEndpoint.udp("127.0.0.1", port), input, 20, false, true, null));
             // during the transfer: garbage, a frame of the unreliable mode and a valid frame of another session,
             // over and over, from a third address
@@ -392,10 +389,9 @@ class ReliableTransferTest {
                 "--out", out.toString(), "--no-progress", "--simulate", "delay=30");
         awaitLine(receiver, "recv: listening on");
         try (PacketFsPool p = PacketFsPool.open(poolFile, PacketFsPoolGeometry.DEFAULT)) {
-            PacketFsPoolIndex idx = PacketFsPoolIndex.build(p);
             ExecutorService exec = Executors.newSingleThreadExecutor();
             try {
-                Future<TransferResult> tx = exec.submit(() -> SendCommand.send(p, idx,
+                Future<TransferResult> tx = exec.submit(() -> SendCommand.send(p,
                         PacketFsEndpoint.udp("127.0.0.1", port), input, 2, false, true, null));
                 waitForPartialFile();
                 receiver.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
