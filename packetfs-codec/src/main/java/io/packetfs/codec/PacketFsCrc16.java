@@ -26,8 +26,8 @@ import java.nio.ByteOrder;
  * not inlined. {@code Crc16Benchmark}, 1,488 direct bytes, on the 2-core CI machine: 1.24 GB/s with that option and
  * 1.73 GB/s without (slicing-by-8 with a step method: 0.74 and 1.14). Inside a transfer the tables compete for the
  * cache with everything else: there the CRC's share of the CPU per byte fell by a tenth, not by half (1 GiB of
- * random bytes over veth, perf: 21.2 % of all samples at 99 MB/s before, 16.1 % at 82 MB/s after). Direct buffers are read through their
- * internal NIO view, not {@code ByteBuf.getLong}. No allocation; safe from any thread.
+ * random bytes over veth, perf: 21.2 % of all samples at 99 MB/s before, 16.1 % at 82 MB/s after). Direct buffers
+ * are read through their internal NIO view, not {@code ByteBuf.getLong}. No allocation; safe from any thread.
  */
 public final class PacketFsCrc16 {
 

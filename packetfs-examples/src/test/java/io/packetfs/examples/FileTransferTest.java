@@ -154,7 +154,8 @@ class FileTransferTest {
         assertEquals(-1, Files.mismatch(input, output));
         assertTrue(Files.exists(poolFile.resolveSibling("pool.bin.pfsanc")),
                 "the sender's anchor table is cached next to the pool");
-        assertFalse(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")), "no index: the send path does not use it");
+        assertFalse(Files.exists(poolFile.resolveSibling("pool.bin.pfsidx")),
+                "no index: the send path does not use it");
     }
 
     @Test

@@ -21,7 +21,8 @@ import java.util.concurrent.Semaphore;
  * one per frame; a piece of at least {@value #HANDOFF_BYTES} bytes (pool content) is not copied: the writer takes a
  * reference to it, and hashes, writes and releases it in its turn. There are {@value #BUFFERS} staging buffers and
  * at most {@value #HANDOFFS} pieces handed over: when the writer falls that far behind, {@link #write} waits (the
- * sender is then slowed by the reliability window, as by a slow disk). A write error is reported by the next {@link #write} or by
+ * sender is then slowed by the reliability window, as by a slow disk). A write error is reported by the next
+ * {@link #write} or by
  * {@link #finish()}. Not thread-safe: {@link #write} and {@link #finish} belong to one thread (the event loop).
  */
 final class FileWriteBehind implements AutoCloseable {

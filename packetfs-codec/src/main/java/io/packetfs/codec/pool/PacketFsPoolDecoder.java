@@ -235,10 +235,17 @@ public final class PacketFsPoolDecoder {
         return pieceAlloc.buffer(n, n);
     }
 
-    /** Room in the current output: at least one byte, handing a full piece on first. */
+    /**
+     * Room in the current output: at least one byte, handing a full piece on first. A whole output was made
+     * writable for the unit before it began ({@link #decode(PacketFsCopyUnit, ByteBuf)}, or sized exactly by the
+     * handler), so the same bounded copies serve both forms.
+     */
     private ByteBuf room() {
         ByteBuf o = out;
-        if (pieceSink != null && !o.isWritable()) {
+        if (!o.isWritable()) {
+            if (pieceSink == null) {
+                throw new IllegalStateException("the output of a checked COPY unit is full: " + o);
+            }
             out = null;
             pieceSink.onPiece(o);
             o = nextPiece();
@@ -250,7 +257,7 @@ public final class PacketFsPoolDecoder {
     private void putLiterals(ByteBuf body, int from, int n) {
         while (n > 0) {
             ByteBuf o = room();
-            int k = pieceSink == null ? n : Math.min(n, o.writableBytes());
+            int k = Math.min(n, o.writableBytes());
             o.writeBytes(body, from, k);
             from += k;
             n -= k;
@@ -354,10 +361,7 @@ public final class PacketFsPoolDecoder {
             ByteBuf o = room();
             ByteBuffer c = chunks[(int) (off >>> PacketFsPool.CHUNK_SHIFT)];
             int co = (int) (off & PacketFsPool.CHUNK_MASK);
-            int n = Math.min(len, c.capacity() - co);
-            if (pieceSink != null) {
-                n = Math.min(n, o.writableBytes());
-            }
+            int n = Math.min(Math.min(len, c.capacity() - co), o.writableBytes());
             c.limit(co + n);
             c.position(co);
             o.writeBytes(c);
