@@ -1,7 +1,9 @@
 package io.packetfs.benchmarks;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
 /**
@@ -16,9 +18,28 @@ final class BenchmarkBuffers {
     /** {@code @Param} value for a direct buffer: the codec takes its {@code ByteBuf} accessor path. */
     static final String DIRECT = "direct";
 
+    /** {@code @Param} value for the pooled allocator, which PacketFS's transports give their channels. */
+    static final String POOLED = "pooled";
+    /** {@code @Param} value for Netty 4.2's default allocator, which a channel of your own gets unless you set one. */
+    static final String ADAPTIVE = "adaptive";
+
     private static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(false, true);
+    private static final ByteBufAllocator ADAPTIVE_ALLOCATOR = new AdaptiveByteBufAllocator();
 
     private BenchmarkBuffers() {
+    }
+
+    /** The channel allocator named {@code kind} ({@link #POOLED} or {@link #ADAPTIVE}). */
+    static ByteBufAllocator channelAllocator(String kind) {
+        switch (kind) {
+            case POOLED:
+                return PooledByteBufAllocator.DEFAULT;
+            case ADAPTIVE:
+                return ADAPTIVE_ALLOCATOR;
+            default:
+                throw new IllegalArgumentException(
+                        "allocator " + kind + " (expected " + POOLED + " or " + ADAPTIVE + ")");
+        }
     }
 
     /** A buffer of {@code kind} ({@link #HEAP} or {@link #DIRECT}) with a fixed capacity. */

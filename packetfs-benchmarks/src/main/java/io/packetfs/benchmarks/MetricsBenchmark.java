@@ -70,6 +70,10 @@ public class MetricsBenchmark {
     @Param({"L3", "L1"})
     public String frame;
 
+    /** The channel's allocator: {@code pooled} (PacketFS's transports) or {@code adaptive} (Netty's default). */
+    @Param({"pooled", "adaptive"})
+    public String allocator;
+
     private EmbeddedChannel channel;
     private PacketFsRefs refs;
     private Loop loop;
@@ -93,6 +97,7 @@ public class MetricsBenchmark {
                     PacketFsMetrics.DEFAULT_PUBLISH_INTERVAL_MILLIS);
         }
         channel = new EmbeddedChannel();
+        channel.config().setAllocator(BenchmarkBuffers.channelAllocator(allocator));
         // An EmbeddedChannel checks its scheduled tasks after every write and flush when it has any, and the metrics
         // handler schedules its publishing: give every mode one scheduled task, so that this check (which real event
         // loops do once per loop turn, not per write) costs all modes alike.

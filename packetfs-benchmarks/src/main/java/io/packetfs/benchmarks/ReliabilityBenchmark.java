@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -56,6 +57,10 @@ public class ReliabilityBenchmark {
     static final int FRAME = 1_488;
     static final long STEP_NANOS = 10_000;
 
+    /** The channels' allocator: {@code pooled} (PacketFS's transports) or {@code adaptive} (Netty's default). */
+    @Param({"pooled", "adaptive"})
+    public String allocator;
+
     private EmbeddedChannel sender;
     private EmbeddedChannel receiver;
     private ByteBufAllocator alloc;
@@ -70,9 +75,11 @@ public class ReliabilityBenchmark {
         PacketFsConfig codec = PacketFsConfig.builder().windowPow2(12).maxFrameLength(FRAME + 8).build();
         PacketFsReliabilityConfig config = PacketFsReliabilityConfig.builder().build();
         sender = new EmbeddedChannel();
+        sender.config().setAllocator(BenchmarkBuffers.channelAllocator(allocator));
         sender.freezeTime();
         sender.pipeline().addLast(new PacketFsReliability(codec, config));
         receiver = new EmbeddedChannel();
+        receiver.config().setAllocator(BenchmarkBuffers.channelAllocator(allocator));
         receiver.freezeTime();
         sink = new Sink();
         receiver.pipeline().addLast(new PacketFsReliability(codec, config)).addLast(sink);

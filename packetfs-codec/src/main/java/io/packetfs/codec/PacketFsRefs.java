@@ -2,26 +2,48 @@ package io.packetfs.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.Recycler;
 import io.packetfs.codec.internal.PacketFsBitpackRequest;
 import io.packetfs.codec.internal.PacketFsScalarBitPacker;
+
+import java.util.Objects;
 
 /**
  * A run of references of one tier, held packed: {@code count} references of {@code tier.bytes()} bytes each,
  * big-endian, exactly as they travel (and as they feed the window CRC). One object per run, never one per
  * reference; read a reference with {@link #ref(int)} or unpack the run with {@link #unpack(int[], int)}.
  *
- * <p>Reference counted: whoever holds it releases it. Decoded runs are slices of the received frame.
+ * <p>Reference counted: whoever holds it releases it. Decoded runs are slices of the received frame. The holder
+ * itself is recycled (Netty's {@link Recycler}, as its pooled buffers are) when a {@code release} frees its
+ * content, so a decoder or encoder running on an event loop hands runs along without allocating one per frame: do
+ * not touch a run after releasing it, as with any released buffer.
  */
-public final class PacketFsRefs extends DefaultByteBufHolder {
+public final class PacketFsRefs implements ByteBufHolder {
 
-    private final PacketFsTier tier;
-    private final int count;
+    private static final Recycler<PacketFsRefs> RECYCLER = new Recycler<PacketFsRefs>() {
+        @Override
+        protected PacketFsRefs newObject(Handle<PacketFsRefs> handle) {
+            return new PacketFsRefs(handle);
+        }
+    };
 
-    private PacketFsRefs(PacketFsTier tier, ByteBuf packed) {
-        super(packed);
-        this.tier = tier;
-        this.count = packed.readableBytes() / tier.bytes();
+    private final Recycler.Handle<PacketFsRefs> handle;
+    private ByteBuf data;
+    private PacketFsTier tier;
+    private int count;
+
+    private PacketFsRefs(Recycler.Handle<PacketFsRefs> handle) {
+        this.handle = handle;
+    }
+
+    private static PacketFsRefs of(PacketFsTier tier, ByteBuf packed) {
+        PacketFsRefs r = RECYCLER.get();
+        r.data = packed;
+        r.tier = tier;
+        r.count = packed.readableBytes() / tier.bytes();
+        return r;
     }
 
     /**
@@ -34,7 +56,7 @@ public final class PacketFsRefs extends DefaultByteBufHolder {
             packed.release();
             throw new IllegalArgumentException(len + " bytes are not a whole number of " + tier + " references");
         }
-        return new PacketFsRefs(tier, packed);
+        return of(tier, packed);
     }
 
     /** Packs {@code refs[offset .. offset + count)} into a new buffer from {@code alloc}. */
@@ -44,7 +66,7 @@ public final class PacketFsRefs extends DefaultByteBufHolder {
         try {
             PacketFsScalarBitPacker.INSTANCE.pack(new PacketFsBitpackRequest().set(refs, offset, count, tier, buf));
             success = true;
-            return new PacketFsRefs(tier, buf);
+            return of(tier, buf);
         } finally {
             if (!success) {
                 buf.release();
@@ -91,51 +113,97 @@ public final class PacketFsRefs extends DefaultByteBufHolder {
             throw new IndexOutOfBoundsException("slice " + from + "+" + n + " of " + count);
         }
         int b = tier.bytes();
-        return new PacketFsRefs(tier, content().retainedSlice(content().readerIndex() + from * b, n * b));
+        return of(tier, content().retainedSlice(content().readerIndex() + from * b, n * b));
+    }
+
+    @Override
+    public ByteBuf content() {
+        ByteBuf c = data;
+        if (c == null || c.refCnt() <= 0) {
+            throw new IllegalReferenceCountException(c == null ? 0 : c.refCnt());
+        }
+        return c;
     }
 
     @Override
     public PacketFsRefs replace(ByteBuf content) {
-        return new PacketFsRefs(tier, content);
+        return of(tier, content);
     }
 
     @Override
     public PacketFsRefs copy() {
-        return (PacketFsRefs) super.copy();
+        return replace(content().copy());
     }
 
     @Override
     public PacketFsRefs duplicate() {
-        return (PacketFsRefs) super.duplicate();
+        return replace(content().duplicate());
     }
 
     @Override
     public PacketFsRefs retainedDuplicate() {
-        return (PacketFsRefs) super.retainedDuplicate();
+        return replace(content().retainedDuplicate());
+    }
+
+    @Override
+    public int refCnt() {
+        return data == null ? 0 : data.refCnt();
     }
 
     @Override
     public PacketFsRefs retain() {
-        super.retain();
+        content().retain();
         return this;
     }
 
     @Override
     public PacketFsRefs retain(int increment) {
-        super.retain(increment);
+        content().retain(increment);
         return this;
     }
 
     @Override
     public PacketFsRefs touch() {
-        super.touch();
+        content().touch();
         return this;
     }
 
     @Override
     public PacketFsRefs touch(Object hint) {
-        super.touch(hint);
+        content().touch(hint);
         return this;
+    }
+
+    @Override
+    public boolean release() {
+        return recycleIf(content().release());
+    }
+
+    @Override
+    public boolean release(int decrement) {
+        return recycleIf(content().release(decrement));
+    }
+
+    private boolean recycleIf(boolean freed) {
+        if (freed) {
+            data = null;
+            tier = null;
+            count = 0;
+            handle.recycle(this);
+        }
+        return freed;
+    }
+
+    /** Equal when of the same tier with equal packed bytes. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PacketFsRefs && ((PacketFsRefs) o).tier == tier
+                && Objects.equals(((PacketFsRefs) o).data, data);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Objects.hashCode(tier) + Objects.hashCode(data);
     }
 
     @Override

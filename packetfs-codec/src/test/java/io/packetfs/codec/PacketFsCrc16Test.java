@@ -2,7 +2,10 @@ package io.packetfs.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledDirectByteBuf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -243,6 +246,14 @@ class PacketFsCrc16Test {
             heap.writeBytes(bytes);
             ByteBuf direct = Unpooled.directBuffer(bytes.length);
             direct.writeBytes(bytes);
+            // a pooled slice (read at its memory address) and a direct buffer without one (read through its NIO view)
+            ByteBuf pooled = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 5).writeZero(5)
+                    .writeBytes(bytes);
+            ByteBuf pooledSlice = pooled.slice(5, bytes.length);
+            ByteBuf noAddress = new UnpooledDirectByteBuf(UnpooledByteBufAllocator.DEFAULT, bytes.length, bytes.length)
+                    .writeBytes(bytes);
+            assertThat(pooledSlice.hasMemoryAddress()).isTrue();
+            assertThat(noAddress.hasMemoryAddress()).isFalse();
             CompositeByteBuf composite = Unpooled.compositeBuffer();
             // Split the bytes into several components, heap and direct alternating, with cuts inside 8-byte blocks.
             int pos = 0;
@@ -256,7 +267,7 @@ class PacketFsCrc16Test {
                 useDirect = !useDirect;
             }
             try {
-                for (ByteBuf buf : new ByteBuf[] {heap, direct, composite}) {
+                for (ByteBuf buf : new ByteBuf[] {heap, direct, pooledSlice, noAddress, composite}) {
                     buf.readerIndex(prefix);
                     int readerIndex = buf.readerIndex();
                     int writerIndex = buf.writerIndex();
@@ -277,6 +288,8 @@ class PacketFsCrc16Test {
             } finally {
                 release(heap);
                 release(direct);
+                release(pooled);
+                release(noAddress);
                 release(composite);
             }
         }

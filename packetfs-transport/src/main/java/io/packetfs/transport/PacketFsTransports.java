@@ -1,6 +1,8 @@
 package io.packetfs.transport;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -58,6 +60,16 @@ public final class PacketFsTransports {
     private static final int MAX_COALESCED_DATAGRAM = 65_535;
     private static final int COALESCED_PER_READ = 1;
 
+    /**
+     * The allocator of every channel opened here: Netty's pooled allocator, not 4.2's default adaptive one. A pooled
+     * buffer keeps its NIO view when it is reused and its slices and duplicates are recycled, so the per-frame paths
+     * (the CRC32C over each frame, the duplicate the send window hands to the transport, the slices the decoder
+     * makes) allocate nothing; with the adaptive allocator each frame cost about 240 bytes of garbage (JMH
+     * {@code ReliabilityBenchmark -prof gc}: 237 B per frame, 0.2 B pooled). A channel of your own gets the same with
+     * {@code option(ChannelOption.ALLOCATOR, PacketFsTransports.ALLOCATOR)}.
+     */
+    public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
     /** Default socket receive buffer (bytes): room for bursts at line rate. */
     public static final int DEFAULT_RCVBUF = 4 * 1024 * 1024;
 
@@ -112,6 +124,7 @@ public final class PacketFsTransports {
                 .channelFactory(() -> new PacketFsEthernetChannel(endpoint.iface(),
                         endpoint.peer() != null ? endpoint.peer() : PacketFsMacAddress.BROADCAST, endpoint.netns()))
                 .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
+                .option(ChannelOption.ALLOCATOR, ALLOCATOR)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -145,6 +158,7 @@ public final class PacketFsTransports {
                         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET, endpoint.netns()))
                 .option(ChannelOption.SO_RCVBUF, DEFAULT_RCVBUF)
                 .option(ChannelOption.SO_SNDBUF, DEFAULT_RCVBUF)
+                .option(ChannelOption.ALLOCATOR, ALLOCATOR)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(epoll
                         ? slot * slots : maxFrameLength))
                 .handler(new ChannelInitializer<Channel>() {
