@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * compared with NEW byte for byte; a mismatch stops the report. Run:
  * <pre>
  *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar \
- *       io.packetfs.benchmarks.PoolDeltaReport OLD NEW [OLD NEW ...]
+ *       io.packetfs.benchmarks.PoolDeltaReport [--packetfs-only] OLD NEW [OLD NEW ...]
  * </pre>
+ * {@code --packetfs-only} skips the tools (their columns print 0), for quick rounds while working on the coder.
  * PacketFS wire bytes count frames (8-byte headers), COPY units and SYNC units of {@link PacketFsConfig#DEFAULT}
  * with {@link PacketFsPoolEncoder#DEFAULT_MAX_BODY}-byte bodies, as {@link PacketFsPoolWireMeter} does; its encode
  * and decode speeds are NEW bytes / time in this JVM, warmed up, the pool's anchor table built once before (its
@@ -51,6 +52,10 @@ public final class PoolDeltaReport {
 
     /** Prints one row per pair and the targets. */
     public static void main(String[] args) throws Exception {
+        boolean tools = args.length == 0 || !"--packetfs-only".equals(args[0]);
+        if (!tools) {
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         if (args.length < 2 || args.length % 2 != 0) {
             System.err.println("usage: PoolDeltaReport OLD NEW [OLD NEW ...] (each NEW is sent with OLD as the pool)");
             System.exit(2);
@@ -58,7 +63,8 @@ public final class PoolDeltaReport {
         Path work = Files.createTempDirectory("pool-delta");
         try {
             System.out.printf("%d CPUs; every output decoded and compared with NEW; bytes on the wire or in the delta;"
-                    + " times: PacketFS in-JVM warm, tools whole process%n", Runtime.getRuntime().availableProcessors());
+                    + " times: PacketFS in-JVM warm, tools whole process%n",
+                    Runtime.getRuntime().availableProcessors());
             System.out.printf("%-28s %11s | %10s %8s %8s | %10s %6s | %10s %6s | %10s %6s | %10s %6s%n", "pair (new)",
                     "bytes", "PacketFS", "enc MB/s", "dec MB/s", "rsync", "s", "zstd -3", "s", "zstd -19", "s",
                     "xdelta3", "s");
@@ -66,13 +72,16 @@ public final class PoolDeltaReport {
             for (int i = 0; i < args.length; i += 2) {
                 Path old = Paths.get(args[i]).toAbsolutePath();
                 Path nu = Paths.get(args[i + 1]).toAbsolutePath();
-                Row r = row(old, nu, work);
+                Row r = row(old, nu, work, tools);
                 System.out.printf("%-28s %,11d | %,10d %8.0f %8.0f | %,10d %6.2f | %,10d %6.2f | %,10d %6.2f"
                                 + " | %,10d %6.2f%n", shorten(nu.getFileName().toString(), 28), r.size, r.pfsWire,
                         r.pfsEncMbps, r.pfsDecMbps, r.rsync, r.rsyncSeconds, r.zstd3, r.zstd3Seconds, r.zstd19,
                         r.zstd19Seconds, r.xdelta, r.xdeltaSeconds);
                 System.out.printf("%-28s anchor table %,d B built in %.3f s; %,d commands, %,d literal bytes%n", "",
                         r.anchorBytes, r.anchorSeconds, r.commands, r.literals);
+                if (!tools) {
+                    continue;
+                }
                 double zstd3Mbps = r.size / 1e6 / r.zstd3Seconds;
                 verdicts.add(String.format("  %s: wire %,d < zstd -19 %,d: %s; < xdelta3 %,d: %s; encode %.0f MB/s >="
                                 + " zstd -3 %.0f MB/s: %s", nu.getFileName(), r.pfsWire, r.zstd19,
@@ -106,11 +115,14 @@ public final class PoolDeltaReport {
         double xdeltaSeconds;
     }
 
-    private static Row row(Path old, Path nu, Path work) throws Exception {
+    private static Row row(Path old, Path nu, Path work, boolean tools) throws Exception {
         Row r = new Row();
         byte[] in = Files.readAllBytes(nu);
         r.size = in.length;
         packetFs(old, in, r);
+        if (!tools) {
+            return r;
+        }
         rsync(old, nu, in, work, r);
         long[] z3 = zstd(old, nu, in, work, 3);
         r.zstd3 = z3[0];

@@ -13,35 +13,44 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Where to look in the pool for a given 8 bytes: a direct-mapped table (one probe, no chains) from a hash of the
- * 8 bytes at every {@link #stride()}-th pool offset (an <em>anchor</em>) to that offset. {@link PacketFsPoolEncoder}
- * probes it with the 8 input bytes at a position, verifies the candidate against the pool and extends the match both
- * ways; an input that contains any stretch of {@code stride + 7} pool bytes is found.
+ * Where to look in the pool for a given 8 bytes: a table of buckets of {@value #WAYS} slots (one probe reads one
+ * bucket, no chains) from a hash of the 8 bytes at every {@link #stride()}-th pool offset (an <em>anchor</em>) to
+ * that offset. {@link PacketFsPoolEncoder} probes it with the 8 input bytes at a position, verifies the candidates
+ * against the pool, keeps the one that goes furthest and extends the match both ways; an input that contains any
+ * stretch of {@code stride + 7} pool bytes is found.
  *
  * <pre>
- *   pool    |a0......|a1......|a2......|...      anchors every stride bytes (64 B, more for pools above 1 GiB)
- *   slot    = (le64(pool[a, a+8)) * 0x9E3779B97F4A7C15) &gt;&gt;&gt; (64 - bits)
+ *   pool    |a0......|a1......|a2......|...      anchors every stride bytes
+ *   bucket  = (le64(pool[a, a+8)) * 0x9E3779B97F4A7C15) &gt;&gt;&gt; (64 - bits + 2)
  *   entry   = (anchor number + 1) &lt;&lt; 8 | 8 check bits of the same product   (0 = empty)
  * </pre>
  *
- * The check bits let a probe reject 255 of 256 wrong slots without touching the pool. A later anchor with the same
- * slot replaces an earlier one. Size: 2 to 4 bytes per anchor, at most 2^25 slots (128 MiB); at most 2^24 - 1
- * anchors, so the stride doubles above 1 GiB of pool. Built once per pool ({@link PacketFsPool#anchors()}),
- * read-only afterwards, so encoders on any thread share it. Not part of the wire.
+ * The check bits let a probe reject 255 of 256 wrong slots without touching the pool. A bucket keeps its
+ * {@value #WAYS} latest anchors, newest first, so content that occurs several times in the pool (files that share
+ * code, repeated records) keeps several places to choose from. Stride: 8 bytes for pools up to 32 MiB, doubling per
+ * doubling of the pool up to 64 bytes (256 MiB), then 64 bytes up to 1 GiB and doubling above so that there are at
+ * most 2^24 - 1 anchors. Size: 4 to 8 bytes per anchor, at most 2^25 slots (128 MiB). Built once per pool
+ * ({@link PacketFsPool#anchors()}), read-only afterwards, so encoders on any thread share it. Not part of the wire.
  *
  * <p><b>Cache file</b> ({@link #loadOrBuild}): building is a random write per anchor into a table larger than the
  * caches (0.5-0.6 s for a 1 GiB pool on the 2-core CI machine, the largest part of a sender's start), reading it
- * back a sequential read. {@code "PFSANC01"}, the pool fingerprint (32 bytes), u32 stride shift, u32 table bits,
+ * back a sequential read. {@code "PFSANC02"}, the pool fingerprint (32 bytes), u32 stride shift, u32 table bits,
  * u64 anchors, then the table as big-endian u32s. A file that does not match the pool (fingerprint, the geometry
  * its size implies, length) is rebuilt and replaced; one that cannot be written is skipped.
  */
 public final class PacketFsPoolAnchors {
 
     static final long MULTIPLIER = 0x9E3779B97F4A7C15L;
-    static final int MIN_STRIDE_SHIFT = 6;
+    static final int MIN_STRIDE_SHIFT = 3;
+    static final int MAX_SMALL_POOL_STRIDE_SHIFT = 6;
+    /** Pools of up to 2^(this + 3) bytes get the smallest stride. */
+    static final int DENSE_ANCHORS_LOG = 22;
+    /** Slots per bucket. */
+    static final int WAYS = 4;
+    static final int WAYS_SHIFT = 2;
     static final long MAX_ANCHORS = (1L << 24) - 1;
     static final int MAX_TABLE_BITS = 25;
-    static final byte[] CACHE_MAGIC = {'P', 'F', 'S', 'A', 'N', 'C', '0', '1'};
+    static final byte[] CACHE_MAGIC = {'P', 'F', 'S', 'A', 'N', 'C', '0', '2'};
     private static final int CACHE_HEAD = 8 + 32 + 4 + 4 + 8;
 
     private final int strideShift;
@@ -68,15 +77,22 @@ public final class PacketFsPoolAnchors {
         for (int i = 0; i < chunks.length; i++) {
             chunks[i].order(ByteOrder.LITTLE_ENDIAN);
         }
+        int bucketBits = bits - WAYS_SHIFT;
         for (long i = 0; i < n; i++) {
             long h = readLong(chunks, i << shift) * MULTIPLIER;
-            table[(int) (h >>> (64 - bits))] = (int) (i + 1) << 8 | (int) (h >>> (56 - bits)) & 0xFF;
+            int at = (int) (h >>> (64 - bucketBits)) << WAYS_SHIFT;
+            // newest first: the bucket's entries move down one slot, the oldest drops out
+            table[at + 3] = table[at + 2];
+            table[at + 2] = table[at + 1];
+            table[at + 1] = table[at];
+            table[at] = (int) (i + 1) << 8 | (int) (h >>> (56 - bucketBits)) & 0xFF;
         }
         return new PacketFsPoolAnchors(shift, bits, table, n);
     }
 
     private static int strideShift(long size) {
-        int shift = MIN_STRIDE_SHIFT;
+        int log = 64 - Long.numberOfLeadingZeros(Math.max(1, size - 1)); // ceil(log2(size))
+        int shift = Math.max(MIN_STRIDE_SHIFT, Math.min(MAX_SMALL_POOL_STRIDE_SHIFT, log - DENSE_ANCHORS_LOG));
         while (size >= 8 && ((size - 8) >>> shift) + 1 > MAX_ANCHORS) {
             shift++;
         }
@@ -88,7 +104,7 @@ public final class PacketFsPoolAnchors {
     }
 
     private static int tableBits(long anchors) {
-        int bits = 4;
+        int bits = 4 + WAYS_SHIFT;
         while (bits < MAX_TABLE_BITS && (1L << bits) < 2 * anchors) {
             bits++;
         }
@@ -178,16 +194,26 @@ public final class PacketFsPoolAnchors {
     }
 
     /**
-     * The anchor offset whose 8 bytes may equal {@code word} (little-endian), or -1. A candidate is only likely:
-     * the caller verifies it against the pool.
+     * The anchor offsets whose 8 bytes may equal {@code word} (little-endian), newest first, into {@code out}
+     * (room for {@value #WAYS}); returns how many. Candidates are only likely: the caller verifies them against the
+     * pool.
      */
-    public long find(long word) {
+    public int find(long word, long[] out) {
         long h = word * MULTIPLIER;
-        int e = table[(int) (h >>> (64 - bits))];
-        if (e == 0 || (e & 0xFF) != ((int) (h >>> (56 - bits)) & 0xFF)) {
-            return -1;
+        int bucketBits = bits - WAYS_SHIFT;
+        int at = (int) (h >>> (64 - bucketBits)) << WAYS_SHIFT;
+        int check = (int) (h >>> (56 - bucketBits)) & 0xFF;
+        int n = 0;
+        for (int k = 0; k < WAYS; k++) {
+            int e = table[at + k];
+            if (e == 0) {
+                break;
+            }
+            if ((e & 0xFF) == check) {
+                out[n++] = (long) ((e >>> 8) - 1) << strideShift;
+            }
         }
-        return (long) ((e >>> 8) - 1) << strideShift;
+        return n;
     }
 
     /** Bytes between anchors. */

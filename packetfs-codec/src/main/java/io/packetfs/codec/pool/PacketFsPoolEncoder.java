@@ -21,15 +21,21 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
 
 /**
  * Turns bytes into COPY units (docs/PROTOCOL.md 8.7): byte-granular extents of the pool plus literals. Greedy, one
- * pass, in the manner of LZ77 against a fixed dictionary:
+ * pass, in the manner of LZ77 against a fixed dictionary, with repeat offsets in the manner of zstd's:
  *
  * <pre>
  *   matching   extend the current copy with bulk compares (8+ bytes at a time) against the pool cursor
- *   mismatch   close the copy, then at each following input position p, in this order:
+ *   mismatch   close the copy, then at each following input position p, the candidates:
  *     1. near the cursor (at most 8 literals since the copy ended): the pool offsets cursor + 0 .. literals + 2
- *        (a substitution, insertion or deletion resumes here), one 8-byte compare each
- *     2. the pool's anchor table (one probe with the 8 input bytes at p, {@link PacketFsPoolAnchors}), verified
- *        against the pool and extended backwards over the pending literals
+ *        (a substitution, insertion or deletion resumes here), one 4-byte compare each
+ *     2. when 1 found none for 8 literals, or the copy did not end near here, or at every 8th edit near the
+ *        cursor after copies shorter than 256 bytes, also: the shifts of the last 4 copies (pool offset - input
+ *        offset; p + shift, one 8-byte compare each) and the pool's anchor table (one bucket of up to 4 offsets
+ *        for the 8 input bytes at p, {@link PacketFsPoolAnchors}); otherwise a candidate from 1 is taken at once.
+ *        Each candidate is measured forward (up to 256 bytes) and scored by that length less its delta's bytes;
+ *        the best starts the copy, extended backwards over the pending literals (a table candidate must score 4
+ *        or more, so that a short far copy pays for its command). Content the pool holds twice (a file and a
+ *        look-alike) stays with the source that goes on furthest.
  *     3. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
  *        (misses / 64 | 1, at most 255: odd, so the probes still meet every anchor residue and find pool data
  *        within about 64 steps, backward extension recovering the bytes skipped), so data that is not in the pool
@@ -43,8 +49,9 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  * and a SYNC unit fit a 1,500-byte frame), each unit at most 16 MiB of output; a unit starts with the pool offset of
  * its cursor, so every unit decodes on its own. Units are handed to a {@link PacketFsPoolCopySink}. A copy may span
  * the chunks given to {@link #encode}: the encoder copies input into its own buffer and keeps back fewer than
- * {@code maxBody + 8} bytes (pending literals and the last 7 bytes) that it cannot decide on yet; {@link #flush}
- * emits everything decided, {@link #finish} everything.
+ * {@code maxBody + 256} bytes (pending literals and the last 255 bytes, which a choice between candidates may need
+ * to measure) that it cannot decide on yet; {@link #flush} decides and emits all but the last 7, {@link #finish}
+ * everything.
  *
  * <p>Reusable after {@link #finish} or {@link #reset}; not thread-safe (one per stream). It allocates nothing per
  * command; per unit one buffer (the body) from the allocator and the unit object.
@@ -78,6 +85,14 @@ public final class PacketFsPoolEncoder {
     static final int LITERAL_COMMAND_ROOM = 1 + 3 + 1;
     /** Below this room, pending literals go into a fresh unit instead of a sliver of this one. */
     static final int MIN_LITERAL_ROOM = 32;
+    /** Shifts of recent copies that a probe tries before the anchor table. */
+    static final int REPEATS = 4;
+    /** How far a probe measures each candidate forward to choose the longest. */
+    static final int CANDIDATE_REACH = 256;
+    /** Near-cursor edits after short copies between two probes of the table. */
+    static final int EDITS_PER_PROBE = 8;
+    /** Bytes a far copy must cover beyond the bytes of its delta to be worth its command. */
+    static final int FAR_COPY_MARGIN = 4;
 
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
@@ -96,6 +111,14 @@ public final class PacketFsPoolEncoder {
     private final ByteBuffer bufView;
     private int pos;
     private int end;
+    /** Input offset (since the stream's start) of {@code buf[0]}. */
+    private long inBase;
+    /** The last {@value #REPEATS} distinct shifts (pool offset - input offset) of copies, most recent first. */
+    private final long[] repeats = new long[REPEATS];
+    /** Verified candidates of one probe: near the cursor, recent shifts, the table's bucket. */
+    private final long[] candidates = new long[1 + REPEATS + PacketFsPoolAnchors.WAYS];
+    private final long[] tableHits = new long[PacketFsPoolAnchors.WAYS];
+    private int repeatCount;
 
     private final byte[] body;
     private int bodyLen;
@@ -109,6 +132,8 @@ public final class PacketFsPoolEncoder {
     private long mLen;
     private int litStart;
     private int misses;
+    private long lastCopy;
+    private int editsSinceProbe;
 
     private long bytesIn;
     private long bytesCopied;
@@ -158,13 +183,13 @@ public final class PacketFsPoolEncoder {
             chunk.readBytes(buf, end, k);
             end += k;
             n -= k;
-            scan(sink, false);
+            scan(sink, false, false);
         }
     }
 
     /** Encodes everything left and hands the last unit to {@code sink}; the encoder is then ready for a new stream. */
     public void finish(PacketFsPoolCopySink sink) {
-        scan(sink, true);
+        scan(sink, true, false);
         if (matching) {
             closeMatch();
             litStart = pos;
@@ -179,6 +204,7 @@ public final class PacketFsPoolEncoder {
      * pending literals are written; only the last few bytes (fewer than 8) stay.
      */
     public void flush(PacketFsPoolCopySink sink) {
+        scan(sink, false, true);
         if (matching) {
             closeMatch();
             litStart = pos;
@@ -198,6 +224,10 @@ public final class PacketFsPoolEncoder {
         matching = false;
         litStart = 0;
         misses = 0;
+        inBase = 0;
+        repeatCount = 0;
+        lastCopy = 0;
+        editsSinceProbe = 0;
     }
 
     /** Input bytes taken so far. */
@@ -234,13 +264,14 @@ public final class PacketFsPoolEncoder {
         int from = matching ? pos : litStart;
         if (from > 0) {
             System.arraycopy(buf, from, buf, 0, end - from);
+            inBase += from;
             end -= from;
             pos -= from;
             litStart -= from;
         }
     }
 
-    private void scan(PacketFsPoolCopySink sink, boolean last) {
+    private void scan(PacketFsPoolCopySink sink, boolean last, boolean flushing) {
         final byte[] b = buf;
         final int e = end;
         int p = pos;
@@ -293,7 +324,9 @@ public final class PacketFsPoolEncoder {
                 }
                 continue;
             }
-            if (e - p < VERIFY) {
+            // a choice between candidates measures up to CANDIDATE_REACH bytes ahead: wait for them (or the end, or a
+            // flush), so that the units do not depend on how the input was cut
+            if (e - p < VERIFY || !last && !flushing && e - p < CANDIDATE_REACH) {
                 if (last) {
                     p = e; // the last few bytes are literals
                 }
@@ -313,17 +346,25 @@ public final class PacketFsPoolEncoder {
             long w = (long) LONG_LE.get(b, p);
             long a = -1;
             if (anchored && lits <= LOCAL_LITERALS) {
-                a = nearCursor((int) w, lits);
-                if (a < 0 && lits < LOCAL_LITERALS) {
-                    p++; // an edit near the cursor: no table probe yet (backward extension recovers these bytes)
+                long near = nearCursor((int) w, lits);
+                if (near >= 0) {
+                    // an edit near the cursor or, at every 8th edit after short copies (perhaps of a look-alike of
+                    // the source: the same code indented otherwise), whichever of it, the recent shifts and the
+                    // table goes furthest
+                    if (lastCopy < CANDIDATE_REACH && ++editsSinceProbe >= EDITS_PER_PROBE) {
+                        editsSinceProbe = 0;
+                        a = bestCandidate(w, p, e, near, true);
+                    } else {
+                        a = near;
+                    }
+                } else if (lits == LOCAL_LITERALS) {
+                    a = bestCandidate(w, p, e, -1, true);
+                } else {
+                    p++; // backward extension recovers these bytes if the copy resumes near the cursor
                     continue;
                 }
-            }
-            if (a < 0) {
-                long c = anchors.find(w);
-                if (c >= 0 && c <= poolSize - VERIFY && PacketFsPoolAnchors.readLong(chunks, c) == w) {
-                    a = c;
-                }
+            } else {
+                a = bestCandidate(w, p, e, -1, true);
             }
             if (a >= 0) {
                 p = startMatch(sink, p, a);
@@ -355,6 +396,107 @@ public final class PacketFsPoolEncoder {
             }
         }
         return -1;
+    }
+
+    /**
+     * The pool offset where a copy of the input at {@code p} (whose first 8 bytes are {@code w}) pays best, or -1.
+     * Candidates: {@code near} (a verified offset near the cursor, or -1), the shifts of recent copies and, with
+     * {@code table}, the anchor table's bucket for {@code w}; each verified and measured forward
+     * (up to {@value #CANDIDATE_REACH} bytes) and scored by its length less the bytes of its delta. A far copy that
+     * would not pay for its command is refused.
+     */
+    private long bestCandidate(long w, int p, int e, long near, boolean table) {
+        final long[] c = candidates;
+        int n = 0;
+        if (near >= 0) {
+            c[n++] = near;
+        }
+        long at = inBase + p;
+        long lastVerifiable = poolSize - VERIFY;
+        for (int k = 0, r = repeatCount; k < r; k++) {
+            long a = at + repeats[k];
+            if (a >= 0 && a <= lastVerifiable && a != near && PacketFsPoolAnchors.readLong(chunks, a) == w) {
+                c[n++] = a;
+            }
+        }
+        int firstFar = n;
+        if (table) {
+            int found = anchors.find(w, tableHits);
+            for (int k = 0; k < found; k++) {
+                long a = tableHits[k];
+                if (a <= lastVerifiable && !contains(c, n, a) && PacketFsPoolAnchors.readLong(chunks, a) == w) {
+                    c[n++] = a;
+                }
+            }
+        }
+        if (n == 0) {
+            return -1;
+        }
+        if (n == 1 && (firstFar == 1 || VERIFY - deltaBytes(c[0]) >= FAR_COPY_MARGIN)) {
+            return c[0]; // the only candidate, and one that pays: no need to measure it
+        }
+        int reach = Math.min(e - p, CANDIDATE_REACH);
+        long best = -1;
+        int bestScore = Integer.MIN_VALUE;
+        for (int k = 0; k < n; k++) {
+            long a = c[k];
+            int len = forward(p, a, reach, a == near ? VERIFY_NEAR : VERIFY);
+            int score = len - deltaBytes(a);
+            if (score > bestScore && (k < firstFar || score >= FAR_COPY_MARGIN || len >= reach)) {
+                best = a;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private static boolean contains(long[] c, int n, long a) {
+        for (int k = 0; k < n; k++) {
+            if (c[k] == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes of the zigzag delta from the cursor to {@code a}. */
+    private int deltaBytes(long a) {
+        long d = a - cur;
+        return uvarintLength(d << 1 ^ d >> 63);
+    }
+
+    /** Bytes from input {@code p} that equal the pool from {@code a} (the first {@code known} do), at most reach. */
+    private int forward(int p, long a, int reach, int known) {
+        final byte[] b = buf;
+        int m = known;
+        long limit = Math.min(reach, poolSize - a);
+        for (; m + 8 <= limit; m += 8) {
+            long x = (long) LONG_LE.get(b, p + m) ^ PacketFsPoolAnchors.readLong(chunks, a + m);
+            if (x != 0) {
+                return m + (Long.numberOfTrailingZeros(x) >>> 3);
+            }
+        }
+        while (m < limit && b[p + m] == poolByte(a + m)) {
+            m++;
+        }
+        return m;
+    }
+
+    private void rememberShift(long shift) {
+        long[] r = repeats;
+        int k = 0;
+        int n = repeatCount;
+        while (k < n && r[k] != shift) {
+            k++;
+        }
+        if (k == n) {
+            if (n < REPEATS) {
+                repeatCount = ++n;
+            }
+            k = n - 1;
+        }
+        System.arraycopy(r, 0, r, 1, k);
+        r[0] = shift;
     }
 
     /** Starts a copy of pool offset {@code a} at input {@code p}, first extended backwards; returns its input start. */
@@ -393,6 +535,7 @@ public final class PacketFsPoolEncoder {
         mStart = a;
         mLen = 0;
         misses = 0;
+        rememberShift(a - (inBase + p));
         return p;
     }
 
@@ -407,6 +550,7 @@ public final class PacketFsPoolEncoder {
         unitOut += len;
         bytesCopied += len;
         cur = mStart + len;
+        lastCopy = len;
         matching = false;
         anchored = true;
     }

@@ -24,6 +24,44 @@ class PacketFsPoolAnchorsTest {
     Path dir;
 
     @Test
+    void aSmallPoolHasAnAnchorEvery8BytesAndABucketKeepsTheFourNewestOfEqualAnchors() throws Exception {
+        byte[] bytes = PacketFsPoolTestSupport.random(11, 4096);
+        byte[] same = "ABCDEFGH".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // the last five anchors, so that no later anchor shares their bucket
+        for (int at : new int[] {4056, 4064, 4072, 4080, 4088}) {
+            System.arraycopy(same, 0, bytes, at, same.length);
+        }
+        Path file = dir.resolve("pool.bin");
+        Files.write(file, bytes);
+        try (PacketFsPool pool = PacketFsPool.open(file, SMALL)) {
+            PacketFsPoolAnchors anchors = PacketFsPoolAnchors.build(pool);
+            assertEquals(8, anchors.stride());
+            long[] found = new long[PacketFsPoolAnchors.WAYS];
+            long word = java.nio.ByteBuffer.wrap(same).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            assertEquals(4, anchors.find(word, found));
+            assertArrayEquals(new long[] {4088, 4080, 4072, 4064}, found);
+            long other = java.nio.ByteBuffer.wrap(bytes, 1000, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            assertEquals(1, anchors.find(other, found));
+            assertEquals(1000, found[0]);
+        }
+        assertEquals(8, stride(32L << 20));
+        assertEquals(16, stride(64L << 20));
+        assertEquals(64, stride(256L << 20));
+        assertEquals(64, stride(1000L << 20));
+        assertEquals(128, stride(1500L << 20)); // at most 2^24 - 1 anchors
+    }
+
+    private static int stride(long size) {
+        try {
+            java.lang.reflect.Method m = PacketFsPoolAnchors.class.getDeclaredMethod("strideShift", long.class);
+            m.setAccessible(true);
+            return 1 << (int) m.invoke(null, size);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void theCachedTableIsTheBuiltOneAndTheNextOpenReadsIt() throws Exception {
         Path cache = dir.resolve("pool.pfsanc");
         try (PacketFsPool pool = PacketFsPool.synthetic(300_007, 5, SMALL)) {

@@ -102,6 +102,78 @@ class PacketFsPoolCodecTest {
         }
     }
 
+    /**
+     * The pool holds a file and, after a unique header, a look-alike of it (the same bytes with one deleted every 63,
+     * as a bundle that holds the same code indented differently). The input is the header followed by the file with
+     * substitutions: the copy of the header runs on into the look-alike, where every 62 bytes an insertion near the
+     * cursor would keep it. Every 8th such edit the encoder weighs the table's candidates, and a probe meets an
+     * anchor of the file at one input position in 8 (the small pool's stride), so after about 64 edits it moves to
+     * the file and stays there, one SUB per substitution.
+     */
+    @Test
+    void aCopyLeavesALookAlikeForTheSourceThatGoesOnFurther(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] file = random(21, 60_000);
+        byte[] header = random(22, 1_000);
+        ByteArrayOutputStream pool = new ByteArrayOutputStream();
+        pool.writeBytes(file);
+        pool.writeBytes(header);
+        for (int i = 0; i < file.length; i += 63) {
+            pool.write(file, i, Math.min(62, file.length - i));
+        }
+        java.nio.file.Path poolFile = dir.resolve("pool.bin");
+        java.nio.file.Files.write(poolFile, pool.toByteArray());
+        byte[] edited = file.clone();
+        SplittableRandom r = new SplittableRandom(5);
+        int edits = 0;
+        for (int at = 5_000; at < edited.length; at += 300 + r.nextInt(300)) {
+            edited[at] ^= 0x5A;
+            edits++;
+        }
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        in.writeBytes(header);
+        in.writeBytes(edited);
+        byte[] input = in.toByteArray();
+        try (PacketFsPool twoFiles = PacketFsPool.open(poolFile, SMALL)) {
+            for (int maxChunk : new int[] {0, 1, 777}) {
+                PacketFsPoolTestSupport.Trip t = roundTrip(twoFiles, input, 3, maxChunk);
+                assertArrayEquals(input, t.decoded);
+                // staying on the look-alike would cost an insertion per 62 bytes: about 960 commands; leaving it
+                // within 16 probes, at most 128 of them
+                long allowed = edits + 2 + 16L * PacketFsPoolEncoder.EDITS_PER_PROBE;
+                assertThat(t.encoder.commandsOut()).isLessThanOrEqualTo(allowed);
+                assertThat(t.encoder.literalBytes()).isLessThanOrEqualTo(allowed);
+            }
+        }
+    }
+
+    /**
+     * Pieces of 24 bytes from anywhere in the pool, 4 unrelated bytes between them, and blocks of the pool moved
+     * about: every piece and block is found (each piece holds two 8-byte anchors at the small pool's 8-byte stride),
+     * so only the unrelated bytes (and a few at piece edges) are literals.
+     */
+    @ParameterizedTest(name = "seed={0}")
+    @ValueSource(longs = {7, 8, 9})
+    void shortPiecesAndMovedBlocksAreFoundWhereverTheyAre(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int unrelated = 0;
+        for (int i = 0; i < 1_000; i++) {
+            b.writeBytes(slice(pool, r.nextInt((int) pool.size() - 24), 24));
+            b.writeBytes(random(r.nextLong(), 4));
+            unrelated += 4;
+        }
+        for (int i = 0; i < 20; i++) { // block moves: 2-4 KiB blocks of the pool in a random order
+            b.writeBytes(slice(pool, r.nextInt((int) pool.size() - 4096), 2048 + r.nextInt(2048)));
+        }
+        byte[] in = b.toByteArray();
+        for (int maxChunk : new int[] {0, 1, 501}) {
+            PacketFsPoolTestSupport.Trip t = roundTrip(pool, in, seed, maxChunk);
+            assertArrayEquals(in, t.decoded);
+            assertThat(t.encoder.literalBytes()).isLessThanOrEqualTo(unrelated + unrelated / 4);
+        }
+    }
+
     @Test
     void oneSubstitutionInsertionAndDeletionAreOneTokenEach() {
         byte[] original = slice(pool, 1000, 400);
