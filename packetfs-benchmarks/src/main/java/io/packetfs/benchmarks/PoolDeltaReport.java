@@ -152,19 +152,11 @@ public final class PoolDeltaReport {
             ByteBuf inBuf = Unpooled.directBuffer(in.length).writeBytes(in);
             ByteBuf out = Unpooled.directBuffer(in.length);
             List<PacketFsCopyUnit> units = new ArrayList<>();
-            PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
             try {
-                PacketFsPoolCopySink keep = unit -> {
-                    meter.addCopy(unit.bodyLength());
-                    units.add(unit);
-                };
-                encoder.encode(inBuf.duplicate(), keep);
-                encoder.finish(keep);
-                meter.closeWindow();
-                r.pfsWire = meter.wireBytes();
+                r.pfsWire = PoolWireReport.encodeAll(encoder, inBuf, units);
                 r.commands = encoder.commandsOut();
                 r.literals = encoder.literalBytes();
-                decodeAll(decoder, units, out);
+                PoolWireReport.decodeAll(decoder, units, out);
                 if (!out.equals(inBuf)) {
                     throw new IllegalStateException("PacketFS: the decoded file differs from " + in.length
                             + " bytes of NEW");
@@ -174,19 +166,12 @@ public final class PoolDeltaReport {
                     encoder.encode(inBuf.duplicate(), drop);
                     encoder.finish(drop);
                 });
-                r.pfsDecMbps = mbps(in.length, () -> decodeAll(decoder, units, out));
+                r.pfsDecMbps = mbps(in.length, () -> PoolWireReport.decodeAll(decoder, units, out));
             } finally {
                 units.forEach(PacketFsCopyUnit::release);
                 inBuf.release();
                 out.release();
             }
-        }
-    }
-
-    private static void decodeAll(PacketFsPoolDecoder decoder, List<PacketFsCopyUnit> units, ByteBuf out) {
-        out.clear();
-        for (int i = 0, k = units.size(); i < k; i++) {
-            decoder.decode(units.get(i), out);
         }
     }
 

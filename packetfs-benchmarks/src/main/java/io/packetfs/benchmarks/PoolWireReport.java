@@ -98,15 +98,8 @@ public final class PoolWireReport {
         ByteBuf inBuf = Unpooled.directBuffer(in.length).writeBytes(in);
         ByteBuf out = Unpooled.directBuffer(in.length + 4096);
         List<PacketFsCopyUnit> units = new ArrayList<>();
-        PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
         try {
-            PacketFsPoolCopySink keep = unit -> {
-                meter.addCopy(unit.bodyLength());
-                units.add(unit);
-            };
-            encoder.encode(inBuf.duplicate(), keep);
-            encoder.finish(keep);
-            meter.closeWindow();
+            long wire = encodeAll(encoder, inBuf, units);
             decodeAll(decoder, units, out);
             if (!out.equals(inBuf)) {
                 throw new IllegalStateException("the pool codec does not round-trip");
@@ -127,7 +120,7 @@ public final class PoolWireReport {
                     encoder.finish(drop);
                 }),
                 mbps(n, seconds, () -> decodeAll(decoder, units, out)),
-                (double) meter.wireBytes() / n,
+                (double) wire / n,
                 mbps(n, seconds, () -> z1.compress(in, dst)),
                 mbps(n, seconds, () -> z1.decompress(c1, c1.length, plain)),
                 c1.length / n,
@@ -142,7 +135,24 @@ public final class PoolWireReport {
         }
     }
 
-    private static void decodeAll(PacketFsPoolDecoder decoder, List<PacketFsCopyUnit> units, ByteBuf out) {
+    /**
+     * Encodes the readable bytes of {@code in} (not consumed) into {@code units} and returns their wire bytes: frames,
+     * COPY and SYNC units of {@link PacketFsConfig#DEFAULT}, as {@link PacketFsPoolWireMeter} counts them.
+     */
+    static long encodeAll(PacketFsPoolEncoder encoder, ByteBuf in, List<PacketFsCopyUnit> units) {
+        PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
+        PacketFsPoolCopySink keep = unit -> {
+            meter.addCopy(unit.bodyLength());
+            units.add(unit);
+        };
+        encoder.encode(in.duplicate(), keep);
+        encoder.finish(keep);
+        meter.closeWindow();
+        return meter.wireBytes();
+    }
+
+    /** Decodes {@code units} in order into {@code out}, cleared first. */
+    static void decodeAll(PacketFsPoolDecoder decoder, List<PacketFsCopyUnit> units, ByteBuf out) {
         out.clear();
         for (int i = 0, k = units.size(); i < k; i++) {
             decoder.decode(units.get(i), out);
