@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar \
  *       io.packetfs.benchmarks.PoolDeltaReport [--packetfs-only] OLD NEW [OLD NEW ...]
  * </pre>
+ * {@code packetfs-benchmarks/scripts/delta-pairs.sh DIR} makes the pairs the README's table was measured on (npm
+ * tarballs of TypeScript and esbuild releases, a SQLite database before and after a workload).
  * {@code --packetfs-only} skips the tools (their columns print 0), for quick rounds while working on the coder.
  * PacketFS wire bytes count frames (8-byte headers), COPY units and SYNC units of {@link PacketFsConfig#DEFAULT}
  * with {@link PacketFsPoolEncoder#DEFAULT_MAX_BODY}-byte bodies, as {@link PacketFsPoolWireMeter} does; its encode
