@@ -36,7 +36,11 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  *        the best starts the copy, extended backwards over the pending literals (a table candidate must score 4
  *        or more, so that a short far copy pays for its command). Content the pool holds twice (a file and a
  *        look-alike) stays with the source that goes on furthest.
- *     3. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
+ *     3. lazy: a far copy (from 2, not an edit near the cursor) shorter than 64 bytes is weighed against the best
+ *        candidates of the next 15 positions, each extended backwards and charged a byte per literal it leaves;
+ *        the copy that ends furthest wins (content that the pool holds in many places keeps only 4 of them per
+ *        bucket, and an 8-byte stride meets a long copy's anchors at one position in 8)
+ *     4. otherwise in[p] stays a literal; after 128 misses in a row the search skips ahead by an odd step
  *        (misses / 64 | 1, at most 255: odd, so the probes still meet every anchor residue and find pool data
  *        within about 64 steps, backward extension recovering the bytes skipped), so data that is not in the pool
  *        costs one probe per several bytes
@@ -49,7 +53,7 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  * and a SYNC unit fit a 1,500-byte frame), each unit at most 16 MiB of output; a unit starts with the pool offset of
  * its cursor, so every unit decodes on its own. Units are handed to a {@link PacketFsPoolCopySink}. A copy may span
  * the chunks given to {@link #encode}: the encoder copies input into its own buffer and keeps back fewer than
- * {@code maxBody + 256} bytes (pending literals and the last 255 bytes, which a choice between candidates may need
+ * {@code maxBody + 272} bytes (pending literals and the last 271 bytes, which a choice between candidates may need
  * to measure) that it cannot decide on yet; {@link #flush} decides and emits all but the last 7, {@link #finish}
  * everything.
  *
@@ -89,6 +93,10 @@ public final class PacketFsPoolEncoder {
     static final int REPEATS = 4;
     /** How far a probe measures each candidate forward to choose the longest. */
     static final int CANDIDATE_REACH = 256;
+    /** A far copy shorter than this makes the encoder look for a longer one at the next positions. */
+    static final int LAZY_LENGTH = 64;
+    /** Positions after p that a lazy look tries (two anchor strides of a small pool). */
+    static final int LAZY_STEPS = 16;
     /** Near-cursor edits after short copies between two probes of the table. */
     static final int EDITS_PER_PROBE = 8;
     /** Bytes a far copy must cover beyond the bytes of its delta to be worth its command. */
@@ -118,6 +126,10 @@ public final class PacketFsPoolEncoder {
     /** Verified candidates of one probe: near the cursor, recent shifts, the table's bucket. */
     private final long[] candidates = new long[1 + REPEATS + PacketFsPoolAnchors.WAYS];
     private final long[] tableHits = new long[PacketFsPoolAnchors.WAYS];
+    /** Forward length of {@link #bestCandidate}'s answer, or -1 when it took its only candidate unmeasured. */
+    private int candidateLen;
+    /** Input position of {@link #lazy}'s answer. */
+    private int lazyAt;
     private int repeatCount;
 
     private final byte[] body;
@@ -326,7 +338,7 @@ public final class PacketFsPoolEncoder {
             }
             // a choice between candidates measures up to CANDIDATE_REACH bytes ahead: wait for them (or the end, or a
             // flush), so that the units do not depend on how the input was cut
-            if (e - p < VERIFY || !last && !flushing && e - p < CANDIDATE_REACH) {
+            if (e - p < VERIFY || !last && !flushing && e - p < CANDIDATE_REACH + LAZY_STEPS) {
                 if (last) {
                     p = e; // the last few bytes are literals
                 }
@@ -344,13 +356,15 @@ public final class PacketFsPoolEncoder {
                 continue;
             }
             long w = (long) LONG_LE.get(b, p);
-            long a = -1;
+            long a;
+            boolean far = true;
             if (anchored && lits <= LOCAL_LITERALS) {
                 long near = nearCursor((int) w, lits);
                 if (near >= 0) {
                     // an edit near the cursor or, at every 8th edit after short copies (perhaps of a look-alike of
                     // the source: the same code indented otherwise), whichever of it, the recent shifts and the
                     // table goes furthest
+                    far = false;
                     if (lastCopy < CANDIDATE_REACH && ++editsSinceProbe >= EDITS_PER_PROBE) {
                         editsSinceProbe = 0;
                         a = bestCandidate(w, p, e, near, true);
@@ -365,6 +379,13 @@ public final class PacketFsPoolEncoder {
                 }
             } else {
                 a = bestCandidate(w, p, e, -1, true);
+            }
+            if (a >= 0 && far) {
+                int len = candidateLen >= 0 ? candidateLen : forward(p, a, Math.min(e - p, CANDIDATE_REACH), VERIFY);
+                if (len < LAZY_LENGTH) {
+                    a = lazy(p, e, a, len);
+                    p = lazyAt;
+                }
             }
             if (a >= 0) {
                 p = startMatch(sink, p, a);
@@ -429,6 +450,7 @@ public final class PacketFsPoolEncoder {
                 }
             }
         }
+        candidateLen = -1;
         if (n == 0) {
             return -1;
         }
@@ -445,9 +467,43 @@ public final class PacketFsPoolEncoder {
             if (score > bestScore && (k < firstFar || score >= FAR_COPY_MARGIN || len >= reach)) {
                 best = a;
                 bestScore = score;
+                candidateLen = len;
             }
         }
         return best;
+    }
+
+    /**
+     * A far copy of {@code len} bytes (shorter than {@value #LAZY_LENGTH}) was found at input {@code p}: the best
+     * candidates of the next {@value #LAZY_STEPS} - 1 positions may reach further (a longer copy whose anchor lies a
+     * few bytes on; backward extension gives back the bytes before it). Returns the pool offset of the copy that ends
+     * furthest for its delta and the literals it leaves; its input position is left in {@link #lazyAt}.
+     */
+    private long lazy(int p, int e, long a, int len) {
+        final byte[] b = buf;
+        long bestA = a;
+        int bestQ = p;
+        long bestScore = (long) p + len - deltaBytes(a);
+        for (int j = 1; j < LAZY_STEPS && p + j <= e - VERIFY; j++) {
+            int q = p + j;
+            long aq = bestCandidate((long) LONG_LE.get(b, q), q, e, -1, true);
+            if (aq < 0 || aq - q == bestA - bestQ) { // none, or the same copy
+                continue;
+            }
+            int lq = candidateLen >= 0 ? candidateLen : forward(q, aq, Math.min(e - q, CANDIDATE_REACH), VERIFY);
+            int back = 0;
+            while (q - back > p && aq - back > 0 && b[q - back - 1] == poolByte(aq - back - 1)) {
+                back++;
+            }
+            long score = (long) q + lq - deltaBytes(aq) - (q - back - p); // bytes left before it cost one each
+            if (score > bestScore) {
+                bestScore = score;
+                bestA = aq;
+                bestQ = q;
+            }
+        }
+        lazyAt = bestQ;
+        return bestA;
     }
 
     private static boolean contains(long[] c, int n, long a) {

@@ -148,6 +148,32 @@ class PacketFsPoolCodecTest {
     }
 
     /**
+     * The first 12 bytes of a 1,000-byte stretch of the pool also stand in 6 other places, which crowd the stretch out
+     * of its anchor's bucket: the first candidate is a 12-byte copy from one of them, but the lazy look finds the
+     * stretch's own anchor 8 bytes on and extends it back, so the stretch is one copy with no literals.
+     */
+    @Test
+    void aShortFarCopyGivesWayToALongOneThatStartsAFewBytesOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] bytes = random(31, 64 * 1024);
+        int stretch = 8_000;
+        for (int k = 0; k < 6; k++) {
+            System.arraycopy(bytes, stretch, bytes, 20_000 + 1_000 * k, 12);
+        }
+        java.nio.file.Path poolFile = dir.resolve("pool.bin");
+        java.nio.file.Files.write(poolFile, bytes);
+        byte[] in = Arrays.copyOfRange(bytes, stretch, stretch + 1_000);
+        try (PacketFsPool crowded = PacketFsPool.open(poolFile, SMALL)) {
+            for (int maxChunk : new int[] {0, 1, 333}) {
+                PacketFsPoolTestSupport.Trip t = roundTrip(crowded, in, 2, maxChunk);
+                assertArrayEquals(in, t.decoded);
+                assertEquals(1, t.encoder.commandsOut());
+                assertEquals(0, t.encoder.literalBytes());
+            }
+        }
+    }
+
+    /**
      * Pieces of 24 bytes from anywhere in the pool, 4 unrelated bytes between them, and blocks of the pool moved
      * about: every piece and block is found (each piece holds two 8-byte anchors at the small pool's 8-byte stride),
      * so only the unrelated bytes (and a few at piece edges) are literals.
