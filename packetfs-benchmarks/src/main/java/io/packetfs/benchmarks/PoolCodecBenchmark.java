@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.packetfs.codec.PacketFsConfig;
 import io.packetfs.codec.PacketFsCopyUnit;
 import io.packetfs.codec.pool.PacketFsPool;
 import io.packetfs.codec.pool.PacketFsPoolCopySink;
@@ -93,14 +92,7 @@ public class PoolCodecBenchmark {
         inputBuf = Unpooled.directBuffer(input.length).writeBytes(input);
         decoded = Unpooled.directBuffer(input.length + 4096);
 
-        PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
-        PacketFsPoolCopySink keep = unit -> {
-            meter.addCopy(unit.bodyLength());
-            units.add(unit);
-        };
-        encoder.encode(inputBuf.duplicate(), keep);
-        encoder.finish(keep);
-        meter.closeWindow();
+        PacketFsPoolWireMeter meter = PoolWireReport.encodeAll(encoder, inputBuf, units);
         decodePfs();
         if (!decoded.equals(inputBuf)) {
             throw new IllegalStateException(scenario + ": the pool codec does not round-trip");

@@ -155,7 +155,7 @@ public final class PoolDeltaReport {
             ByteBuf out = Unpooled.directBuffer(in.length);
             List<PacketFsCopyUnit> units = new ArrayList<>();
             try {
-                r.pfsWire = PoolWireReport.encodeAll(encoder, inBuf, units);
+                r.pfsWire = PoolWireReport.encodeAll(encoder, inBuf, units).wireBytes();
                 r.commands = encoder.commandsOut();
                 r.literals = encoder.literalBytes();
                 PoolWireReport.decodeAll(decoder, units, out);

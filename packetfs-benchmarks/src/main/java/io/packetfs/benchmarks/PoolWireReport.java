@@ -99,7 +99,7 @@ public final class PoolWireReport {
         ByteBuf out = Unpooled.directBuffer(in.length + 4096);
         List<PacketFsCopyUnit> units = new ArrayList<>();
         try {
-            long wire = encodeAll(encoder, inBuf, units);
+            long wire = encodeAll(encoder, inBuf, units).wireBytes();
             decodeAll(decoder, units, out);
             if (!out.equals(inBuf)) {
                 throw new IllegalStateException("the pool codec does not round-trip");
@@ -136,10 +136,10 @@ public final class PoolWireReport {
     }
 
     /**
-     * Encodes the readable bytes of {@code in} (not consumed) into {@code units} and returns their wire bytes: frames,
-     * COPY and SYNC units of {@link PacketFsConfig#DEFAULT}, as {@link PacketFsPoolWireMeter} counts them.
+     * Encodes the readable bytes of {@code in} (not consumed) into {@code units} and returns the meter of their wire
+     * bytes: frames, COPY and SYNC units of {@link PacketFsConfig#DEFAULT}.
      */
-    static long encodeAll(PacketFsPoolEncoder encoder, ByteBuf in, List<PacketFsCopyUnit> units) {
+    static PacketFsPoolWireMeter encodeAll(PacketFsPoolEncoder encoder, ByteBuf in, List<PacketFsCopyUnit> units) {
         PacketFsPoolWireMeter meter = new PacketFsPoolWireMeter(PacketFsConfig.DEFAULT);
         PacketFsPoolCopySink keep = unit -> {
             meter.addCopy(unit.bodyLength());
@@ -148,7 +148,7 @@ public final class PoolWireReport {
         encoder.encode(in.duplicate(), keep);
         encoder.finish(keep);
         meter.closeWindow();
-        return meter.wireBytes();
+        return meter;
     }
 
     /** Decodes {@code units} in order into {@code out}, cleared first. */
