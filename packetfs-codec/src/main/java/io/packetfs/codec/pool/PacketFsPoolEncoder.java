@@ -381,7 +381,7 @@ public final class PacketFsPoolEncoder {
                 a = bestCandidate(w, p, e, -1, true);
             }
             if (a >= 0 && far) {
-                int len = candidateLen >= 0 ? candidateLen : forward(p, a, Math.min(e - p, CANDIDATE_REACH), VERIFY);
+                int len = candidateLength(p, a, e);
                 if (len < LAZY_LENGTH) {
                     a = lazy(p, e, a, len);
                     p = lazyAt;
@@ -490,11 +490,8 @@ public final class PacketFsPoolEncoder {
             if (aq < 0 || aq - q == bestA - bestQ) { // none, or the same copy
                 continue;
             }
-            int lq = candidateLen >= 0 ? candidateLen : forward(q, aq, Math.min(e - q, CANDIDATE_REACH), VERIFY);
-            int back = 0;
-            while (q - back > p && aq - back > 0 && b[q - back - 1] == poolByte(aq - back - 1)) {
-                back++;
-            }
+            int lq = candidateLength(q, aq, e);
+            int back = backward(q, aq, p);
             long score = (long) q + lq - deltaBytes(aq) - (q - back - p); // bytes left before it cost one each
             if (score > bestScore) {
                 bestScore = score;
@@ -538,6 +535,21 @@ public final class PacketFsPoolEncoder {
         return m;
     }
 
+    /** The forward length of {@link #bestCandidate}'s answer {@code a} for input {@code p}, measured if it was not. */
+    private int candidateLength(int p, long a, int e) {
+        return candidateLen >= 0 ? candidateLen : forward(p, a, Math.min(e - p, CANDIDATE_REACH), VERIFY);
+    }
+
+    /** Bytes before input {@code q} that equal the pool before {@code a}, back to input {@code floor} at most. */
+    private int backward(int q, long a, int floor) {
+        final byte[] b = buf;
+        int n = 0;
+        while (q - n > floor && a - n > 0 && b[q - n - 1] == poolByte(a - n - 1)) {
+            n++;
+        }
+        return n;
+    }
+
     private void rememberShift(long shift) {
         long[] r = repeats;
         int k = 0;
@@ -558,10 +570,9 @@ public final class PacketFsPoolEncoder {
     /** Starts a copy of pool offset {@code a} at input {@code p}, first extended backwards; returns its input start. */
     private int startMatch(PacketFsPoolCopySink sink, int p, long a) {
         final byte[] b = buf;
-        while (p > litStart && a > 0 && b[p - 1] == poolByte(a - 1)) {
-            p--;
-            a--;
-        }
+        int back = backward(p, a, litStart);
+        p -= back;
+        a -= back;
         int lits = p - litStart;
         long delta = a - cur;
         int kind;
