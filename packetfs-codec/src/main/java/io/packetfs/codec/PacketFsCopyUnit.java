@@ -23,21 +23,44 @@ import io.packetfs.codec.internal.PacketFsConstants;
  */
 public final class PacketFsCopyUnit extends DefaultByteBufHolder {
 
-    /** The opcode. */
+    /** The opcode of a plain COPY unit. */
     public static final int OPCODE = PacketFsConstants.OPCODE_COPY;
+    /** The opcode of a coded COPY unit: the same commands, entropy coded (docs/PROTOCOL.md 8.8). */
+    public static final int OPCODE_CODED = PacketFsConstants.OPCODE_CODED_COPY;
     /** Bytes a COPY unit decodes to at most (16 MiB); a body that says more is refused. */
     public static final int MAX_OUTPUT = PacketFsConstants.COPY_MAX_OUTPUT;
     /** Body bytes at most (the control unit's 16-bit length). */
     public static final int MAX_BODY = 0xFFFF;
 
-    /** Wraps {@code body} (ownership passes to the unit); IllegalArgumentException (body released) if too long. */
+    private final boolean coded;
+
+    /** Wraps a plain {@code body} (ownership passes to the unit); IllegalArgumentException (body released) if too long. */
     public PacketFsCopyUnit(ByteBuf body) {
+        this(body, false);
+    }
+
+    /**
+     * Wraps {@code body}, coded ({@code 0xF9}) or plain ({@code 0xF8}); ownership passes to the unit;
+     * IllegalArgumentException (body released) if too long.
+     */
+    public PacketFsCopyUnit(ByteBuf body, boolean coded) {
         super(body);
+        this.coded = coded;
         if (body.readableBytes() > MAX_BODY) {
             int n = body.readableBytes();
             body.release();
             throw new IllegalArgumentException("COPY body of " + n + " bytes exceeds " + MAX_BODY);
         }
+    }
+
+    /** Whether the body is entropy coded (opcode {@code 0xF9}, docs/PROTOCOL.md 8.8). */
+    public boolean coded() {
+        return coded;
+    }
+
+    /** The unit's opcode: {@link #OPCODE} or {@link #OPCODE_CODED}. */
+    public int opcode() {
+        return coded ? OPCODE_CODED : OPCODE;
     }
 
     /** Body length in bytes. */
@@ -52,7 +75,7 @@ public final class PacketFsCopyUnit extends DefaultByteBufHolder {
 
     @Override
     public PacketFsCopyUnit replace(ByteBuf content) {
-        return new PacketFsCopyUnit(content);
+        return new PacketFsCopyUnit(content, coded);
     }
 
     @Override
@@ -81,6 +104,6 @@ public final class PacketFsCopyUnit extends DefaultByteBufHolder {
 
     @Override
     public String toString() {
-        return "PacketFsCopyUnit(" + content().readableBytes() + " B)";
+        return "PacketFsCopyUnit(" + (coded ? "coded, " : "") + content().readableBytes() + " B)";
     }
 }

@@ -33,7 +33,9 @@ public class PacketFsException extends DecoderException {
         /** More references arrived than a window holds, so its SYNC unit was lost. */
         WINDOW_OVERFLOW,
         /** A reference names a unit outside the receiver's pool. */
-        REF_OUT_OF_POOL
+        REF_OUT_OF_POOL,
+        /** A coded COPY unit's stream does not decode to its stated commands (docs/PROTOCOL.md 8.8). */
+        BAD_CODING
     }
 
     private final Reason reason;

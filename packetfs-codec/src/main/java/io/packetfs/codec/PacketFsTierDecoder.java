@@ -188,8 +188,9 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> implem
                     int bodyAt = r.byteIndex();
                     r.skipBytes(bodyLength);
                     if (out != null) {
-                        if (opcode == PacketFsConstants.OPCODE_COPY) {
-                            out.add(new PacketFsCopyUnit(in.retainedSlice(bodyAt, bodyLength)));
+                        if (opcode == PacketFsConstants.OPCODE_COPY || opcode == PacketFsConstants.OPCODE_CODED_COPY) {
+                            out.add(new PacketFsCopyUnit(in.retainedSlice(bodyAt, bodyLength),
+                                    opcode == PacketFsConstants.OPCODE_CODED_COPY));
                             copyUnitsDecoded++;
                             copyBodyBytesDecoded += bodyLength;
                         } else if (PacketFsControlUnit.isAssigned(opcode)) {

@@ -90,7 +90,7 @@ public class PacketFsTierEncoder extends ChannelOutboundHandlerAdapter implement
             PacketFsCopyUnit unit = (PacketFsCopyUnit) msg;
             try {
                 int bodyBytes = unit.content().readableBytes();
-                appendTlv(ctx, PacketFsCopyUnit.OPCODE, unit.content());
+                appendTlv(ctx, unit.opcode(), unit.content());
                 copyUnitsEncoded++;
                 copyBodyBytesEncoded += bodyBytes;
             } catch (Throwable t) {

@@ -33,8 +33,9 @@ final class EventRecorder extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof PacketFsSync) {
                 events.add(describe((PacketFsSync) msg));
             } else if (msg instanceof PacketFsCopyUnit) {
-                events.add("COPY " + io.netty.buffer.ByteBufUtil.hexDump(((PacketFsCopyUnit) msg).content())
-                        .toUpperCase());
+                PacketFsCopyUnit unit = (PacketFsCopyUnit) msg;
+                events.add((unit.coded() ? "CODED " : "COPY ")
+                        + io.netty.buffer.ByteBufUtil.hexDump(unit.content()).toUpperCase());
             } else if (msg instanceof io.netty.buffer.ByteBuf) {
                 events.add("BYTES " + io.netty.buffer.ByteBufUtil.hexDump((io.netty.buffer.ByteBuf) msg).toUpperCase());
             } else if (msg instanceof PacketFsControlUnit) {

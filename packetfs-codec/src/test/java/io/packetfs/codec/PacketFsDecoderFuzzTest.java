@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Under plain {@code mvn test} each target runs in regression mode over its seed corpus,
  * {@code src/test/resources/io/packetfs/codec/PacketFsDecoderFuzzTestInputs/<method>/} (the frames of the
- * docs/PROTOCOL.md vectors V1..V19 and V30..V35, {@code v1}..{@code v35}; COPY bodies for {@code copyBodies}). With {@code JAZZER_FUZZ=1} one target at a time is
+ * docs/PROTOCOL.md vectors V1..V19 and V30..V39, {@code v1}..{@code v39}; COPY bodies for {@code copyBodies}, coded
+ * ones for {@code codedCopyBodies}). With {@code JAZZER_FUZZ=1} one target at a time is
  * fuzzed ({@code -Dtest=PacketFsDecoderFuzzTest#wholePipeline}).
  *
  * <p>What every input must satisfy:
@@ -201,6 +202,43 @@ class PacketFsDecoderFuzzTest {
                     "decoded length " + n + " above the bound for a body of " + body.length + " bytes");
             decoder.decode(unit, out);
             assertEquals(n, out.readableBytes());
+        } finally {
+            assertEquals(1, unit.refCnt());
+            unit.release();
+            out.release();
+        }
+    }
+
+    /**
+     * A CODED COPY unit body (docs/PROTOCOL.md 8.8) of fuzzed bytes: only {@link PacketFsException} (TRUNCATED,
+     * BAD_CODING or REF_OUT_OF_POOL) may come out, and then nothing is appended; otherwise exactly
+     * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB, and a plain
+     * unit sent after it still decodes. Seeds: coded units of this pool ({@code codedCopyBodies/}).
+     */
+    @FuzzTest(maxDuration = "2m")
+    void codedCopyBodies(byte[] body) {
+        PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(POOL);
+        PacketFsCopyUnit unit = new PacketFsCopyUnit(Unpooled.buffer(body.length).writeBytes(body), true);
+        ByteBuf out = Unpooled.buffer(0);
+        try {
+            long n = -1;
+            try {
+                n = decoder.decodedLength(unit);
+            } catch (PacketFsException e) {
+                assertTrue(e.reason() == PacketFsException.Reason.TRUNCATED
+                        || e.reason() == PacketFsException.Reason.BAD_CODING
+                        || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL, e.toString());
+            }
+            if (n >= 0) {
+                assertTrue(n <= PacketFsCopyUnit.MAX_OUTPUT, "decoded length " + n);
+                decoder.decode(unit, out);
+                assertEquals(n, out.readableBytes());
+            }
+            PacketFsCopyUnit valid = new PacketFsCopyUnit(Unpooled.wrappedBuffer(new byte[] {0, (byte) 0xC8, 0, 0}));
+            out.clear();
+            decoder.decode(valid, out);
+            assertEquals(8, out.readableBytes());
+            valid.release();
         } finally {
             assertEquals(1, unit.refCnt());
             unit.release();

@@ -121,6 +121,8 @@ class PacketFsProtocolVectorsTest {
                 tx.write(PacketFsRefs.pack(tx.alloc(), tier, refs, 0, refs.length));
             } else if (e.startsWith("COPY ")) {
                 tx.write(new PacketFsCopyUnit(Unpooled.wrappedBuffer(ProtocolVectors.hex(e.substring(5)))));
+            } else if (e.startsWith("CODED ")) {
+                tx.write(new PacketFsCopyUnit(Unpooled.wrappedBuffer(ProtocolVectors.hex(e.substring(6))), true));
             } else if (e.startsWith("CONTROL ")) {
                 String[] t = e.split(" ", 3);
                 byte[] body = t.length > 2 ? ProtocolVectors.hex(t[2]) : new byte[0];
@@ -145,9 +147,9 @@ class PacketFsProtocolVectorsTest {
 
     @ParameterizedTest(name = "{0} decodes against its pool")
     @MethodSource("poolVectors")
-    void decodesAgainstThePool(ProtocolVectors.Vector v) {
+    void decodesAgainstThePool(ProtocolVectors.Vector v) throws java.io.IOException {
         assertThat(v.decoded).isNotEmpty();
-        try (PacketFsPool pool = PacketFsPool.synthetic(v.poolSize, v.poolSeed, PacketFsPoolGeometry.DEFAULT)) {
+        try (PacketFsPool pool = openPool(v)) {
             EventRecorder recorder = new EventRecorder();
             EmbeddedChannel rx = new EmbeddedChannel(new PacketFsTierDecoder(v.config), new PacketFsCrcWindowChecker(),
                     new PacketFsSyncValidator(v.config, v.firstWindow, null),
@@ -163,6 +165,43 @@ class PacketFsProtocolVectorsTest {
             assertNull(rx.readInbound());
             assertFalse(rx.finish());
         }
+    }
+
+    static List<ProtocolVectors.Vector> poolEncodedVectors() {
+        return vectors().stream().filter(v -> v.poolSize >= 0 && v.encode && v.decoded.size() == 1
+                && v.decoded.get(0).startsWith("BYTES ")).collect(Collectors.toList());
+    }
+
+    /** The vectors that say "this is what PacketFsPoolEncoder sends": its units for the decoded bytes are theirs. */
+    @ParameterizedTest(name = "{0} is what the pool encoder sends")
+    @MethodSource("poolEncodedVectors")
+    void poolEncoderSendsTheDocumentedUnits(ProtocolVectors.Vector v) throws java.io.IOException {
+        byte[] input = ProtocolVectors.hex(v.decoded.get(0).substring(6));
+        List<String> expected = v.expect.stream().filter(e -> e.startsWith("COPY ") || e.startsWith("CODED "))
+                .collect(Collectors.toList());
+        try (PacketFsPool pool = openPool(v)) {
+            List<String> got = new ArrayList<>();
+            io.packetfs.codec.pool.PacketFsPoolEncoder encoder = new io.packetfs.codec.pool.PacketFsPoolEncoder(pool);
+            io.packetfs.codec.pool.PacketFsPoolCopySink sink = unit -> {
+                got.add((unit.coded() ? "CODED " : "COPY ")
+                        + io.netty.buffer.ByteBufUtil.hexDump(unit.content()).toUpperCase());
+                unit.release();
+            };
+            encoder.encode(Unpooled.wrappedBuffer(input), sink);
+            encoder.finish(sink);
+            assertEquals(expected, got, v.toString());
+        }
+    }
+
+    /** The vector's pool: synthetic, or its bytes written to a temporary file (deleted on exit). */
+    static PacketFsPool openPool(ProtocolVectors.Vector v) throws java.io.IOException {
+        if (v.poolBytes == null) {
+            return PacketFsPool.synthetic(v.poolSize, v.poolSeed, PacketFsPoolGeometry.DEFAULT);
+        }
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("packetfs-vector-pool", ".bin");
+        f.toFile().deleteOnExit();
+        java.nio.file.Files.write(f, v.poolBytes);
+        return PacketFsPool.open(f, PacketFsPoolGeometry.DEFAULT);
     }
 
     private static byte[] concat(List<byte[]> frames) {

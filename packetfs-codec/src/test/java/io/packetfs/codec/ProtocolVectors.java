@@ -25,6 +25,8 @@ final class ProtocolVectors {
         /** Size and seed of the synthetic pool named by the {@code pool} key, or -1. */
         long poolSize = -1;
         long poolSeed;
+        /** The pool's bytes when the {@code pool} key gives them ({@code bytes=HEX}), else null (synthetic). */
+        byte[] poolBytes;
         /** What a pool decoder after the pipeline yields: {@code BYTES HEX} and {@code ERROR REASON} lines. */
         final List<String> decoded = new ArrayList<>();
         boolean encode;
@@ -92,6 +94,9 @@ final class ProtocolVectors {
                             v.poolSize = Long.parseLong(kv.substring(5));
                         } else if (kv.startsWith("seed=")) {
                             v.poolSeed = Long.parseLong(kv.substring(5));
+                        } else if (kv.startsWith("bytes=")) {
+                            v.poolBytes = hex(kv.substring(6));
+                            v.poolSize = v.poolBytes.length;
                         } else if (!"synthetic".equals(kv)) {
                             throw new IllegalArgumentException("unknown pool key " + kv + " in: " + block);
                         }

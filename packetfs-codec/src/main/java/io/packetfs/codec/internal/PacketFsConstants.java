@@ -50,6 +50,8 @@ public final class PacketFsConstants {
     public static final int OPCODE_CLOSE = 0xF7;
     /** COPY: pool extents and literals (docs/PROTOCOL.md 8.7); a member of its window like a run. */
     public static final int OPCODE_COPY = 0xF8;
+    /** Coded COPY: the commands of a COPY body, entropy coded (docs/PROTOCOL.md 8.8); a member of its window. */
+    public static final int OPCODE_CODED_COPY = 0xF9;
 
     public static final int SYNC_WINDOW_ID_OFFSET = 1;
     public static final int SYNC_CRC_OFFSET = 3;

@@ -61,6 +61,7 @@ public final class PacketFsPool implements AutoCloseable {
     private volatile ByteBuffer[] chunks;
     private volatile byte[] fingerprint;
     private volatile PacketFsPoolAnchors anchors;
+    private volatile PacketFsLiteralModel literalModel;
     private final long l3Units;
     private final int l2Units;
 
@@ -213,6 +214,21 @@ public final class PacketFsPool implements AutoCloseable {
             }
         }
         return a;
+    }
+
+    /** The literal model of coded COPY units (docs/PROTOCOL.md 8.8); built on first use, then shared. */
+    PacketFsLiteralModel literalModel() {
+        PacketFsLiteralModel m = literalModel;
+        if (m == null) {
+            synchronized (this) {
+                m = literalModel;
+                if (m == null) {
+                    m = PacketFsLiteralModel.build(this);
+                    literalModel = m;
+                }
+            }
+        }
+        return m;
     }
 
     /** The fingerprint as 64 lower-case hex digits. */

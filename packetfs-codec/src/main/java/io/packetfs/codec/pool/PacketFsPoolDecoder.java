@@ -2,6 +2,7 @@ package io.packetfs.codec.pool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.util.internal.ObjectUtil;
 import io.packetfs.codec.PacketFsCopyUnit;
 import io.packetfs.codec.PacketFsException;
@@ -57,6 +58,13 @@ public final class PacketFsPoolDecoder {
     private long copyUnitsRejected;
     private final byte[] l1In = new byte[L1_BLOCK];
     private final byte[] l1Out = new byte[L1_BLOCK];
+
+    /** Made when the first coded unit arrives (it builds the pool's literal model). */
+    private PacketFsCopyCoder coder;
+    private final byte[] plain = new byte[PacketFsCopyCoder.MAX_PLAIN];
+    private ByteBuf plainBody;
+    private ByteBuf checkedBody;
+    private long codedUnitsDecoded;
 
     private long refsRejected;
     private long runsRejected;
@@ -125,7 +133,21 @@ public final class PacketFsPoolDecoder {
      */
     public long decodedLength(PacketFsCopyUnit unit) {
         try {
-            return check(unit.content());
+            ByteBuf body = unit.content();
+            if (unit.coded()) {
+                if (coder == null) {
+                    coder = new PacketFsCopyCoder(pool);
+                    plainBody = Unpooled.wrappedBuffer(plain);
+                }
+                checkedBody = null;
+                int n = coder.decode(body, body.readerIndex(), body.writerIndex(), plain);
+                plainBody.setIndex(0, n);
+                body = plainBody;
+                codedUnitsDecoded++;
+            }
+            long n = check(body);
+            checkedBody = body;
+            return n;
         } catch (PacketFsException e) {
             copyUnitsRejected++;
             throw e;
@@ -139,7 +161,7 @@ public final class PacketFsPoolDecoder {
     public void decode(PacketFsCopyUnit unit, ByteBuf out) {
         long n = decodedLength(unit);
         out.ensureWritable((int) n);
-        copyChecked(unit.content(), out);
+        copyChecked(checkedBody, out);
     }
 
     /** Receives the buffers of a COPY unit decoded in pieces, in order; takes ownership of each. */
@@ -157,7 +179,16 @@ public final class PacketFsPoolDecoder {
      */
     public void decode(PacketFsCopyUnit unit, int pieceBytes, ByteBufAllocator alloc, PieceSink sink) {
         ObjectUtil.checkPositive(pieceBytes, "pieceBytes");
-        copyChecked(unit.content(), decodedLength(unit), pieceBytes, alloc, sink);
+        long n = decodedLength(unit);
+        copyChecked(checkedBody, n, pieceBytes, alloc, sink);
+    }
+
+    /**
+     * The plain body (8.7) that the last {@link #decodedLength(PacketFsCopyUnit)} accepted: the unit's own content,
+     * or the expansion of a coded unit, valid until the next unit is checked.
+     */
+    ByteBuf checkedBody(PacketFsCopyUnit unit) {
+        return unit.coded() ? checkedBody : unit.content();
     }
 
     /** {@link #decode(PacketFsCopyUnit, int, ByteBufAllocator, PieceSink)} of a body already checked. */
@@ -457,6 +488,11 @@ public final class PacketFsPoolDecoder {
     /** COPY units dropped because their body was bad. */
     public long copyUnitsRejected() {
         return copyUnitsRejected;
+    }
+
+    /** Coded COPY units (0xF9) expanded so far. */
+    public long codedUnitsDecoded() {
+        return codedUnitsDecoded;
     }
 
     /** Bytes appended so far. */

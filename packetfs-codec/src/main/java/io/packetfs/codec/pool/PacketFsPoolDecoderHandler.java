@@ -109,12 +109,12 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter imp
                 return;
             }
             if (len > copyPieceBytes) {
-                decoder.copyChecked(unit.content(), len, copyPieceBytes, ctx.alloc(), pieces);
+                decoder.copyChecked(decoder.checkedBody(unit), len, copyPieceBytes, ctx.alloc(), pieces);
                 copyUnitsDecoded++;
                 return;
             }
             out = ctx.alloc().buffer((int) len, (int) len);
-            decoder.copyChecked(unit.content(), out);
+            decoder.copyChecked(decoder.checkedBody(unit), out);
         } catch (PacketFsException e) {
             errors++;
             ctx.fireExceptionCaught(e);

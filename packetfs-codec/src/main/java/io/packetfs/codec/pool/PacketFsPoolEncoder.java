@@ -99,6 +99,19 @@ public final class PacketFsPoolEncoder {
     static final int LAZY_STEPS = 16;
     /** Near-cursor edits after short copies between two probes of the table. */
     static final int EDITS_PER_PROBE = 8;
+    /**
+     * Bodies below this stay plain: a coded unit's fixed bytes (mode, plain length, the 4-byte rANS state) and the
+     * room it keeps for the command it may not yet have weighed cost more than coding saves in a small body.
+     */
+    public static final int MIN_CODED_BODY = 256;
+    /** Plain body bytes a coded unit may stand for, per byte of its limit. */
+    static final int PLAIN_PER_BODY = 8;
+    /**
+     * Body bytes a coded unit's literal command leaves besides its literals: a lone command (the first of a unit,
+     * after the copy that starts with it moved it there) then always fits maxBody coded: 6 header and state bytes,
+     * a base of up to 8, literals at 8 bits at most (stored), and the rest of the command.
+     */
+    static final int CODED_LITERAL_SLACK = 6 + 8 + 18;
     /** Bytes a far copy must cover beyond the bytes of its delta to be worth its command. */
     static final int FAR_COPY_MARGIN = 4;
 
@@ -132,6 +145,13 @@ public final class PacketFsPoolEncoder {
     private int lazyAt;
     private int repeatCount;
 
+    /** The coder of coded units, or null when every unit is plain. */
+    private final PacketFsCopyCoder coder;
+    /** Plain body bytes a unit may hold: maxBody, or more when coded units carry them. */
+    private final int plainCap;
+    private final byte[] codedBody;
+    /** Whether the coder weighs the open (or next) unit from the current cursor. */
+    private boolean coderOpen;
     private final byte[] body;
     private int bodyLen;
     private long unitOut;
@@ -153,14 +173,28 @@ public final class PacketFsPoolEncoder {
     private long commandsOut;
     private long unitsOut;
     private long bodyBytesOut;
+    private long codedUnitsOut;
 
     /** An encoder for {@code pool}, allocating unit bodies from the default allocator. */
     public PacketFsPoolEncoder(PacketFsPool pool) {
         this(pool, ByteBufAllocator.DEFAULT, DEFAULT_MAX_BODY);
     }
 
-    /** An encoder for {@code pool} with bodies from {@code alloc} of at most {@code maxBody} bytes (64..65,535). */
+    /**
+     * An encoder for {@code pool} with bodies from {@code alloc} of at most {@code maxBody} bytes (64..65,535), coded
+     * units (docs/PROTOCOL.md 8.8) where they are smaller.
+     */
     public PacketFsPoolEncoder(PacketFsPool pool, ByteBufAllocator alloc, int maxBody) {
+        this(pool, alloc, maxBody, true);
+    }
+
+    /**
+     * An encoder for {@code pool} with bodies from {@code alloc} of at most {@code maxBody} bytes (64..65,535); with
+     * {@code coded} (and a {@code maxBody} of at least {@value #MIN_CODED_BODY}), a unit travels entropy coded
+     * ({@code 0xF9}, docs/PROTOCOL.md 8.8) when that is smaller, and a unit then carries as many commands as fit
+     * {@code maxBody} coded bytes; without, every unit is plain ({@code 0xF8}, for receivers that predate 8.8).
+     */
+    public PacketFsPoolEncoder(PacketFsPool pool, ByteBufAllocator alloc, int maxBody, boolean coded) {
         this.pool = ObjectUtil.checkNotNull(pool, "pool");
         this.alloc = ObjectUtil.checkNotNull(alloc, "alloc");
         this.maxBody = ObjectUtil.checkInRange(maxBody, MIN_MAX_BODY, PacketFsCopyUnit.MAX_BODY, "maxBody");
@@ -173,7 +207,11 @@ public final class PacketFsPoolEncoder {
         this.poolSize = pool.size();
         this.buf = new byte[SLICE + maxBody + 2 * MAX_STEP + VERIFY];
         this.bufView = ByteBuffer.wrap(buf);
-        this.body = new byte[maxBody];
+        coded &= maxBody >= MIN_CODED_BODY;
+        this.coder = coded ? new PacketFsCopyCoder(pool) : null;
+        this.plainCap = coded ? Math.min(PacketFsCopyCoder.MAX_PLAIN, PLAIN_PER_BODY * maxBody) : maxBody;
+        this.body = new byte[plainCap];
+        this.codedBody = coded ? new byte[maxBody] : null;
     }
 
     /** The pool. */
@@ -231,6 +269,7 @@ public final class PacketFsPoolEncoder {
         end = 0;
         bodyLen = 0;
         unitOut = 0;
+        coderOpen = false;
         cur = 0;
         anchored = false;
         matching = false;
@@ -265,6 +304,11 @@ public final class PacketFsPoolEncoder {
     /** COPY units handed to sinks so far. */
     public long unitsOut() {
         return unitsOut;
+    }
+
+    /** Units of those that went coded ({@code 0xF9}). */
+    public long codedUnitsOut() {
+        return codedUnitsOut;
     }
 
     /** Body bytes of those units. */
@@ -345,9 +389,9 @@ public final class PacketFsPoolEncoder {
                 break;
             }
             int lits = p - litStart;
-            int room = literalRoom();
+            int room = literalRoom(lits);
             if (lits > 0 && lits >= room) {
-                if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
+                if (room < MIN_LITERAL_ROOM && bodyLen != 0 && (coder == null || room < lits)) {
                     emitUnit(sink);
                 } else {
                     emitLiterals(sink, Math.min(lits, room));
@@ -581,7 +625,7 @@ public final class PacketFsPoolEncoder {
         } else {
             kind = lits == 0 && delta == 1 ? COPY_KIND_DEL : COPY_KIND_GEN;
         }
-        ensureRoom(sink, lits + COMMAND_ROOM, lits + 1L);
+        ensureRoom(sink, lits + COMMAND_ROOM, lits + 1L, lits, kind, delta);
         byte[] out = body;
         int at = bodyLen;
         tokenAt = at;
@@ -614,6 +658,9 @@ public final class PacketFsPoolEncoder {
             body[tokenAt] |= (byte) COPY_LENGTH_EXTENDED;
             bodyLen = putUvarint(body, bodyLen, len - COPY_LENGTH_EXTENDED);
         }
+        if (coder != null) {
+            coder.account(body, tokenAt, bodyLen);
+        }
         unitOut += len;
         bytesCopied += len;
         cur = mStart + len;
@@ -625,8 +672,8 @@ public final class PacketFsPoolEncoder {
     /** Writes the literals {@code [litStart, upTo)} as literal-only commands. */
     private void emitPendingLiterals(PacketFsPoolCopySink sink, int upTo) {
         while (upTo > litStart) {
-            int room = literalRoom();
-            if (room < MIN_LITERAL_ROOM && bodyLen != 0) {
+            int room = literalRoom(upTo - litStart);
+            if (room < MIN_LITERAL_ROOM && bodyLen != 0 && (coder == null || room < upTo - litStart)) {
                 emitUnit(sink);
             } else {
                 emitLiterals(sink, Math.min(upTo - litStart, room));
@@ -639,8 +686,26 @@ public final class PacketFsPoolEncoder {
      * written, or less the unit's start offset, and less the command's own token, count and delta. Reserving a whole
      * COPY command's room here (as before) left about 20 bytes of every literal unit empty: 1.4 % of the wire.
      */
-    private int literalRoom() {
-        return (bodyLen == 0 ? maxBody - uvarintLength(cur) : maxBody - bodyLen) - LITERAL_COMMAND_ROOM;
+    private int literalRoom(int lits) {
+        int plainRoom = (bodyLen == 0 ? maxBody - uvarintLength(cur) : maxBody - bodyLen) - LITERAL_COMMAND_ROOM;
+        if (coder == null) {
+            return plainRoom;
+        }
+        // coded: the plain body may be longer than maxBody, but one literal-only command alone must fit plain
+        int room = Math.min(plainCap - Math.max(bodyLen, uvarintLength(cur)) - LITERAL_COMMAND_ROOM,
+                maxBody - CODED_LITERAL_SLACK);
+        if (bodyLen == 0 && !coderOpen) {
+            coder.begin(cur); // the unit's base is written with its first command
+            coderOpen = true;
+        }
+        if (!coder.codable()) {
+            return Math.min(room, plainRoom);
+        }
+        int n = Math.min(lits, room);
+        if (n == lits && coder.pendingFits(buf, litStart, lits, maxBody)) {
+            return lits + 1; // all of them fit, and a copy after them
+        }
+        return coder.literalsFit(buf, litStart, n, maxBody);
     }
 
     static int uvarintLength(long v) {
@@ -653,15 +718,19 @@ public final class PacketFsPoolEncoder {
 
     /** A literal-only command: {@code n} literals from {@code litStart}, delta 0, copy length 0. */
     private void emitLiterals(PacketFsPoolCopySink sink, int n) {
-        ensureRoom(sink, n + LITERAL_COMMAND_ROOM, n);
+        ensureRoom(sink, n + LITERAL_COMMAND_ROOM, n, n, COPY_KIND_GEN, 0);
         byte[] out = body;
         int at = bodyLen;
+        int from = at;
         out[at++] = (byte) (COPY_KIND_GEN << COPY_KIND_SHIFT);
         at = putUvarint(out, at, n);
         System.arraycopy(buf, litStart, out, at, n);
         at += n;
         out[at++] = 0;
         bodyLen = at;
+        if (coder != null) {
+            coder.account(out, from, at);
+        }
         commandsOut++;
         unitOut += n;
         literalBytes += n;
@@ -669,13 +738,26 @@ public final class PacketFsPoolEncoder {
     }
 
     /** Makes room for a command; opens a unit (writing its base, the cursor) when none is open. */
-    private void ensureRoom(PacketFsPoolCopySink sink, int bodyBytes, long outBytes) {
-        if (bodyLen != 0 && (bodyLen + bodyBytes > maxBody || unitOut + outBytes > COPY_MAX_OUTPUT)) {
+    private void ensureRoom(PacketFsPoolCopySink sink, int bodyBytes, long outBytes, int lits, int kind,
+            long delta) {
+        if (bodyLen != 0 && (!fits(bodyBytes, lits, kind, delta) || unitOut + outBytes > COPY_MAX_OUTPUT)) {
             emitUnit(sink);
         }
         if (bodyLen == 0) {
             bodyLen = putUvarint(body, 0, cur);
+            if (coder != null) {
+                coder.begin(cur);
+                coderOpen = true;
+            }
         }
+    }
+
+    /** Whether a command of {@code bodyBytes} plain bytes at most fits the open unit, plain or coded. */
+    private boolean fits(int bodyBytes, int lits, int kind, long delta) {
+        if (coder == null || !coder.codable()) {
+            return bodyLen + bodyBytes <= maxBody;
+        }
+        return bodyLen + bodyBytes <= plainCap && coder.fits(buf, litStart, lits, kind, delta, maxBody);
     }
 
     private void emitUnit(PacketFsPoolCopySink sink) {
@@ -685,11 +767,22 @@ public final class PacketFsPoolEncoder {
         }
         bodyLen = 0;
         unitOut = 0;
-        ByteBuf packed = alloc.buffer(n, n);
-        packed.writeBytes(body, 0, n);
+        coderOpen = false;
+        int k = coder == null ? -1 : coder.encode(body, n, codedBody, 0, maxBody);
+        boolean coded = k > 0 && (k < n || n > maxBody);
+        if (!coded && n > maxBody) {
+            throw new IllegalStateException("a plain body of " + n + " bytes neither fits " + maxBody
+                    + " bytes nor codes into them");
+        }
+        int w = coded ? k : n;
+        ByteBuf packed = alloc.buffer(w, w);
+        packed.writeBytes(coded ? codedBody : body, 0, w);
         unitsOut++;
-        bodyBytesOut += n;
-        sink.onCopy(new PacketFsCopyUnit(packed));
+        bodyBytesOut += w;
+        if (coded) {
+            codedUnitsOut++;
+        }
+        sink.onCopy(new PacketFsCopyUnit(packed, coded));
     }
 
     private byte poolByte(long a) {

@@ -1,0 +1,621 @@
+package io.packetfs.codec.pool;
+
+import io.netty.buffer.ByteBuf;
+import io.packetfs.codec.PacketFsCopyUnit;
+import io.packetfs.codec.PacketFsException;
+
+import java.nio.ByteBuffer;
+
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SHIFT;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SUB;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_EXTENDED;
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_MASK;
+
+/**
+ * The entropy coder of coded COPY units ({@code 0xF9}, docs/PROTOCOL.md 8.8): the same commands as a plain COPY
+ * body (8.7), each field a symbol of a static model, coded with rANS (32-bit state, byte-wise renormalization,
+ * 12-bit frequencies). Literals use the pool's order-1 model ({@link PacketFsLiteralModel}) or, when that would
+ * cost more, 8 bits each; the token, the literal count, the delta and the length extension use the fixed models of
+ * {@link PacketFsCopyTables}. Integers are a bucket symbol and raw extra bits:
+ *
+ * <pre>
+ *   value v      symbol       extra bits (uniform, in chunks of at most 8, high chunk first)
+ *   0 .. 15      v            none
+ *   2^(n-1) ..   n + 11       the n - 1 bits of v below its top bit        (n = 5 .. 52)
+ *
+ *   coded body = mode (1 byte: 0 pool literals, 1 stored literals) | plain length (uvarint) | rANS stream
+ *   rANS stream = initial decoder state (u32, little-endian) | renormalization bytes, in decoding order
+ * </pre>
+ *
+ * The decoder {@linkplain #decode expands} a coded body into the plain body it stands for, which the COPY decoder
+ * then checks and copies as any other; the decoded stream must end in the encoder's initial state with every byte
+ * consumed, so a damaged stream is refused ({@code BAD_CODING}) rather than turned into other commands. Not
+ * thread-safe (scratch buffers); one per encoder or decoder. Nothing is allocated per unit.
+ */
+final class PacketFsCopyCoder {
+
+    /** Literals coded with the pool's model. */
+    static final int MODE_POOL = 0;
+    /** Literals stored, 8 bits each (within the rANS stream). */
+    static final int MODE_STORED = 1;
+    /** The largest plain body a coded unit may stand for. */
+    static final int MAX_PLAIN = 0xFFFF;
+    /** Lower bound of the rANS state; the encoder starts and the decoder must end here. */
+    static final int RANS_LOW = 1 << 23;
+    /** The largest integer a coded field can carry: 52 bits. */
+    static final long MAX_INT = (1L << 52) - 1;
+    /** Integer symbols: 0..15 as themselves, then bit lengths 5..52. */
+    static final int INT_SYMBOLS = 64;
+    /** Coded header bytes at most: mode and a 3-byte plain length. */
+    static final int HEADER_MAX = 4;
+    /** Bytes of the rANS stream besides the bits of its symbols: the final state. */
+    static final int STATE_BYTES = 4;
+
+    static final PacketFsCopyModel FLAT = PacketFsCopyModel.uniform(INT_SYMBOLS);
+    static final PacketFsCopyModel BYTE = PacketFsCopyModel.uniform(256);
+    static final PacketFsCopyModel TOKEN = PacketFsCopyModel.of(PacketFsCopyTables.TOKEN);
+    static final PacketFsCopyModel COUNT = PacketFsCopyModel.of(PacketFsCopyTables.COUNT);
+    static final PacketFsCopyModel DELTA = PacketFsCopyModel.of(PacketFsCopyTables.DELTA);
+    static final PacketFsCopyModel LENGTH = PacketFsCopyModel.of(PacketFsCopyTables.LENGTH);
+    /** The dearest token. */
+    static final long TOKEN_MAX = max(TOKEN);
+
+    private final PacketFsLiteralModel literals;
+    private final ByteBuffer[] chunks;
+    private final long poolSize;
+    /** The dearest delta in this pool, 1/64 bits. */
+    private final long deltaMax;
+    /** The dearest length extension in this pool. */
+    private final long lengthMax;
+
+    // encoder: the running cost of the open unit, in 1/64 bits, both literal modes
+    private long costPool;
+    private long costStored;
+    private long cursor;
+    private int prev;
+    private boolean codable;
+    private int pendCount;
+    private int pendPrev;
+    private long pendPool;
+    private long pendStored;
+    /** When set, {@link #count} adds each fixed-model symbol here: token, count, delta, length. */
+    private long[][] counts;
+    /** Read position in the plain body being walked. */
+    private int rp;
+    /** Symbols of one unit, in order: start << 13 | frequency. */
+    private final int[] symbols = new int[2 * MAX_PLAIN + 64];
+    private int symbolCount;
+    private boolean recording;
+    private int recordMode;
+    private final byte[] reversed = new byte[MAX_PLAIN + 64];
+
+    // decoder
+    private ByteBuf in;
+    private int at;
+    private int end;
+    private int x;
+    private byte[] plain;
+    private int plainAt;
+    private int plainLength;
+
+    PacketFsCopyCoder(PacketFsPool pool) {
+        this.literals = pool.literalModel();
+        this.chunks = pool.chunkDuplicates();
+        this.poolSize = pool.size();
+        // a delta moves the cursor within the pool (zigzag: one bit more); a copy is at most 16 MiB and the pool
+        int deltaBits = 65 - Long.numberOfLeadingZeros(poolSize);
+        int lengthBits = 64 - Long.numberOfLeadingZeros(Math.min(poolSize, PacketFsCopyUnit.MAX_OUTPUT));
+        this.deltaMax = max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+        this.lengthMax = max(LENGTH) + (long) lengthBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+    }
+
+    private static long max(PacketFsCopyModel m) {
+        long c = 0;
+        for (int v : m.cost) {
+            c = Math.max(c, v);
+        }
+        return c;
+    }
+
+    // ---- encoder ----
+
+    /** Starts the cost of a unit whose cursor starts at {@code base}. */
+    void begin(long base) {
+        pendCount = 0;
+        costPool = 0;
+        costStored = 0;
+        cursor = base;
+        prev = 0;
+        codable = true;
+        putInt(FLAT, base);
+    }
+
+    /** Adds the cost of the complete plain commands in {@code plain[from, to)}. */
+    void account(byte[] plain, int from, int to) {
+        pendCount = 0;
+        walk(plain, from, to);
+    }
+
+    /**
+     * Whether the {@code lits} pending literals at {@code b[from]} (the input after the last command accounted) can
+     * still start a command that copies from anywhere: their cost, a GEN token, count and delta of up to 52 bits, and
+     * a length extension of up to 16 MiB within {@code limit}. Incremental: literals already weighed since the last
+     * command are not weighed again.
+     */
+    boolean pendingFits(byte[] b, int from, int lits, int limit) {
+        if (pendCount > lits || pendCount == 0) {
+            pendCount = 0;
+            pendPrev = prev;
+            pendPool = 0;
+            pendStored = 0;
+        }
+        int c = pendPrev;
+        long cp = pendPool;
+        for (int i = from + pendCount, e = from + lits; i < e; i++) {
+            int v = b[i] & 0xFF;
+            cp += literals.byContext[c].cost[v];
+            c = v;
+        }
+        pendStored += (long) (lits - pendCount) * BYTE.cost[0];
+        pendPool = cp;
+        pendPrev = c;
+        pendCount = lits;
+        int bits = 64 - Integer.numberOfLeadingZeros(lits);
+        long fixed = TOKEN_MAX + max(COUNT) + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + deltaMax
+                + lengthMax;
+        return bound(Math.min(costPool + cp, costStored + pendStored) + fixed) <= limit;
+    }
+
+    /** Whether every field so far can be coded (integers of at most 52 bits, copies inside the pool). */
+    boolean codable() {
+        return codable;
+    }
+
+    /** Bytes the coded body would take at most with the cheaper literal mode, given the costs accounted. */
+    int codedBound() {
+        return bound(Math.min(costPool, costStored));
+    }
+
+    /** Bytes of a coded body whose symbols cost {@code cost} (1/64 bits): header, symbol bytes, final state. */
+    static int bound(long cost) {
+        long byteCost = 8 * PacketFsCopyModel.COST_ONE_BIT;
+        return HEADER_MAX + (int) ((cost + byteCost - 1) / byteCost) + STATE_BYTES;
+    }
+
+    /**
+     * Whether a command that starts now, with {@code lits} literals from {@code b[from]}, of {@code kind} and
+     * {@code delta} (its length not known yet: the dearest token and a length extension up to 16 MiB assumed), keeps
+     * the coded body within {@code limit} bytes.
+     */
+    boolean fits(byte[] b, int from, int lits, int kind, long delta, int limit) {
+        long cp = costPool;
+        long cs = costStored;
+        long fixed = TOKEN_MAX + lengthMax;
+        if (kind == COPY_KIND_GEN) {
+            fixed += intCost(COUNT, lits) + intCost(DELTA, delta << 1 ^ delta >> 63);
+        }
+        int c = prev;
+        for (int i = 0; i < lits; i++) {
+            int v = b[from + i] & 0xFF;
+            cp += literals.byContext[c].cost[v];
+            c = v;
+        }
+        cs += (long) lits * BYTE.cost[0];
+        return bound(Math.min(cp, cs) + fixed) <= limit;
+    }
+
+    /** The most of the {@code n} literals at {@code b[from]} that a literal-only command can take within limit. */
+    int literalsFit(byte[] b, int from, int n, int limit) {
+        int bits = 64 - Long.numberOfLeadingZeros(n);
+        long fixed = TOKEN_MAX + max(COUNT) + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + intCost(DELTA, 0);
+        long cp = costPool + fixed;
+        long cs = costStored + fixed;
+        int c = prev;
+        int k = 0;
+        for (; k < n; k++) {
+            int v = b[from + k] & 0xFF;
+            long np = cp + literals.byContext[c].cost[v];
+            long ns = cs + BYTE.cost[v];
+            if (bound(Math.min(np, ns)) > limit) {
+                break;
+            }
+            cp = np;
+            cs = ns;
+            c = v;
+        }
+        return k;
+    }
+
+    /** The cost of integer {@code v} in {@code m}, or a large one when it cannot be coded. */
+    static long intCost(PacketFsCopyModel m, long v) {
+        if (v < 0 || v > MAX_INT) {
+            return 1L << 40;
+        }
+        if (v < 16) {
+            return m.cost[(int) v];
+        }
+        int n = 64 - Long.numberOfLeadingZeros(v);
+        int bits = n - 1;
+        int chunks = (bits + 7) >>> 3;
+        return m.cost[n + 11] + (long) bits * PacketFsCopyModel.COST_ONE_BIT + chunks;
+    }
+
+    /** Cost (1/64 bits) accounted with pool literals. */
+    long costPool() {
+        return costPool;
+    }
+
+    /** Cost (1/64 bits) accounted with stored literals. */
+    long costStored() {
+        return costStored;
+    }
+
+    /**
+     * Codes the plain body {@code plain[0, length)} (a base and whole commands) into {@code out} from
+     * {@code outAt}; returns the bytes written, or -1 when it cannot be coded or would not fit in {@code limit}.
+     */
+    int encode(byte[] plain, int length, byte[] out, int outAt, int limit) {
+        if (length > MAX_PLAIN) {
+            return -1;
+        }
+        rp = 0;
+        long base = readUvarint(plain);
+        int first = rp;
+        begin(base);
+        walk(plain, first, length);
+        if (!codable) {
+            return -1;
+        }
+        int mode = costPool <= costStored ? MODE_POOL : MODE_STORED;
+        if (bound(mode == MODE_POOL ? costPool : costStored) > limit) {
+            return -1;
+        }
+        recording = true;
+        recordMode = mode;
+        symbolCount = 0;
+        try {
+            begin(base);
+            walk(plain, first, length);
+        } finally {
+            recording = false;
+        }
+        byte[] r = reversed;
+        int o = r.length;
+        long state = RANS_LOW;
+        for (int i = symbolCount - 1; i >= 0; i--) {
+            int e = symbols[i];
+            int f = e & 0x1FFF;
+            int s = e >>> 13;
+            long max = (long) (RANS_LOW >>> PacketFsCopyModel.SCALE_BITS << 8) * f;
+            while (state >= max) {
+                r[--o] = (byte) state;
+                state >>>= 8;
+            }
+            state = (state / f << PacketFsCopyModel.SCALE_BITS) + state % f + s;
+        }
+        for (int k = 3; k >= 0; k--) {
+            r[--o] = (byte) (state >>> 8 * k);
+        }
+        int n = r.length - o;
+        int p = outAt;
+        out[p++] = (byte) mode;
+        p = PacketFsPoolEncoder.putUvarint(out, p, length);
+        if (p - outAt + n > limit) {
+            return -1; // not reached: the bound covers the stream
+        }
+        System.arraycopy(r, o, out, p, n);
+        return p + n - outAt;
+    }
+
+    private void walk(byte[] plain, int from, int to) {
+        rp = from;
+        while (rp < to) {
+            int t = plain[rp++] & 0xFF;
+            put(TOKEN, t);
+            int kind = t >>> COPY_KIND_SHIFT;
+            long delta;
+            if (kind == COPY_KIND_GEN) {
+                long lits = readUvarint(plain);
+                putInt(COUNT, lits);
+                for (long k = 0; k < lits; k++) {
+                    putLiteral(plain[rp++] & 0xFF);
+                }
+                long z = readUvarint(plain);
+                putInt(DELTA, z);
+                delta = z >>> 1 ^ -(z & 1);
+            } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                putLiteral(plain[rp++] & 0xFF);
+                delta = kind == COPY_KIND_SUB ? 1 : 0;
+            } else {
+                delta = 1;
+            }
+            long len = t & COPY_LENGTH_MASK;
+            if (len == COPY_LENGTH_EXTENDED) {
+                long e = readUvarint(plain);
+                putInt(LENGTH, e);
+                len += e;
+            }
+            long start = cursor + delta;
+            if (start < 0 || start > poolSize || len > poolSize - start) {
+                codable = false;
+                return;
+            }
+            if (len > 0) {
+                prev = poolByte(start + len - 1);
+            }
+            cursor = start + len;
+        }
+    }
+
+    private void putLiteral(int c) {
+        PacketFsCopyModel m = literals.byContext[prev];
+        costPool += m.cost[c];
+        costStored += BYTE.cost[c];
+        if (recording) {
+            record(recordMode == MODE_POOL ? m : BYTE, c);
+        }
+        prev = c;
+    }
+
+    private void put(PacketFsCopyModel m, int s) {
+        costPool += m.cost[s];
+        costStored += m.cost[s];
+        if (counts != null) {
+            int i = m == TOKEN ? 0 : m == COUNT ? 1 : m == DELTA ? 2 : m == LENGTH ? 3 : -1;
+            if (i >= 0) {
+                counts[i][s]++;
+            }
+        }
+        if (recording) {
+            record(m, s);
+        }
+    }
+
+    private void putInt(PacketFsCopyModel m, long v) {
+        if (v < 0 || v > MAX_INT) {
+            codable = false;
+            return;
+        }
+        if (v < 16) {
+            put(m, (int) v);
+            return;
+        }
+        int n = 64 - Long.numberOfLeadingZeros(v);
+        put(m, n + 11);
+        int bits = n - 1;
+        int first = bits & 7;
+        if (first != 0) {
+            bits -= first;
+            putBits((int) (v >>> bits) & (1 << first) - 1, first);
+        }
+        while (bits > 0) {
+            bits -= 8;
+            putBits((int) (v >>> bits) & 0xFF, 8);
+        }
+    }
+
+    private void putBits(int v, int k) {
+        int c = k * PacketFsCopyModel.COST_ONE_BIT + 1; // plus the margin every symbol gets
+        costPool += c;
+        costStored += c;
+        if (recording) {
+            int f = 1 << PacketFsCopyModel.SCALE_BITS - k;
+            symbols[symbolCount++] = v * f << 13 | f;
+        }
+    }
+
+    private void record(PacketFsCopyModel m, int s) {
+        symbols[symbolCount++] = m.start[s] << 13 | m.freq[s];
+    }
+
+    private int poolByte(long a) {
+        return chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)].get((int) (a & PacketFsPool.CHUNK_MASK)) & 0xFF;
+    }
+
+    private long readUvarint(byte[] b) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            int x = b[rp++];
+            v |= (long) (x & 0x7F) << shift;
+            if (x >= 0) {
+                return v;
+            }
+        }
+    }
+
+    /** Adds the symbols of the fixed models in the plain body {@code plain[0, length)} to {@code into}. */
+    void count(byte[] plain, int length, long[][] into) {
+        counts = into;
+        try {
+            rp = 0;
+            long base = readUvarint(plain);
+            int first = rp;
+            begin(base);
+            walk(plain, first, length);
+        } finally {
+            counts = null;
+        }
+    }
+
+    // ---- decoder ----
+
+    /**
+     * Expands the coded body {@code body[from, to)} into {@code out} (at least {@link #MAX_PLAIN} bytes); returns the
+     * plain length. Throws {@link PacketFsException} ({@code BAD_CODING}, {@code TRUNCATED} or {@code
+     * REF_OUT_OF_POOL}) when the body is damaged; reads nothing outside it.
+     */
+    int decode(ByteBuf body, int from, int to, byte[] out) {
+        in = body;
+        at = from;
+        end = to;
+        plain = out;
+        plainAt = 0;
+        try {
+            if (at >= end) {
+                throw bad(PacketFsException.Reason.TRUNCATED, "the body is empty");
+            }
+            int mode = body.getUnsignedByte(at++);
+            if (mode != MODE_POOL && mode != MODE_STORED) {
+                throw bad(PacketFsException.Reason.BAD_CODING, "unknown literal mode " + mode);
+            }
+            long length = headerUvarint();
+            if (length < 1 || length > MAX_PLAIN) {
+                throw bad(PacketFsException.Reason.BAD_CODING, "plain length " + length + " is outside 1.."
+                        + MAX_PLAIN);
+            }
+            plainLength = (int) length;
+            if (end - at < STATE_BYTES) {
+                throw bad(PacketFsException.Reason.TRUNCATED, "the rANS stream has no state");
+            }
+            x = body.getIntLE(at);
+            at += STATE_BYTES;
+            if (x < RANS_LOW) {
+                throw bad(PacketFsException.Reason.BAD_CODING, "initial state " + Integer.toUnsignedString(x)
+                        + " is outside [2^23, 2^31)");
+            }
+            long cur = getInt(FLAT);
+            if (cur > poolSize) {
+                throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "base offset " + cur + " is beyond the pool's "
+                        + poolSize + " bytes");
+            }
+            writeUvarint(cur);
+            int last = 0;
+            while (plainAt < plainLength) {
+                int t = get(TOKEN);
+                write(t);
+                int kind = t >>> COPY_KIND_SHIFT;
+                long delta;
+                if (kind == COPY_KIND_GEN) {
+                    long lits = getInt(COUNT);
+                    if (lits > plainLength - plainAt) {
+                        throw bad(PacketFsException.Reason.BAD_CODING, lits + " literals exceed the plain length "
+                                + plainLength);
+                    }
+                    writeUvarint(lits);
+                    for (long k = 0; k < lits; k++) {
+                        last = literal(mode, last);
+                    }
+                    long z = getInt(DELTA);
+                    writeUvarint(z);
+                    delta = z >>> 1 ^ -(z & 1);
+                } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                    last = literal(mode, last);
+                    delta = kind == COPY_KIND_SUB ? 1 : 0;
+                } else {
+                    delta = 1;
+                }
+                long len = t & COPY_LENGTH_MASK;
+                if (len == COPY_LENGTH_EXTENDED) {
+                    long e = getInt(LENGTH);
+                    writeUvarint(e);
+                    len += e;
+                }
+                long start = cur + delta;
+                if (start < 0 || start > poolSize || len > poolSize - start) {
+                    throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "a copy of " + len + " bytes from " + start
+                            + " lies outside the pool's " + poolSize + " bytes");
+                }
+                if (len > 0) {
+                    last = poolByte(start + len - 1);
+                }
+                cur = start + len;
+            }
+            if (x != RANS_LOW || at != end) {
+                throw bad(PacketFsException.Reason.BAD_CODING, "the rANS stream ends in state "
+                        + Integer.toUnsignedString(x) + " with " + (end - at) + " bytes left (expected 2^23 and 0)");
+            }
+            return plainLength;
+        } finally {
+            in = null;
+            plain = null;
+        }
+    }
+
+    private int literal(int mode, int last) {
+        int c = get(mode == MODE_POOL ? literals.byContext[last] : BYTE);
+        write(c);
+        return c;
+    }
+
+    private int get(PacketFsCopyModel m) {
+        int slot = x & PacketFsCopyModel.TOTAL - 1;
+        int s = m.slotSymbol[slot];
+        x = m.freq[s] * (x >>> PacketFsCopyModel.SCALE_BITS) + slot - m.start[s];
+        renormalize();
+        return s;
+    }
+
+    private int getBits(int k) {
+        int shift = PacketFsCopyModel.SCALE_BITS - k;
+        int slot = x & PacketFsCopyModel.TOTAL - 1;
+        int v = slot >>> shift;
+        x = (1 << shift) * (x >>> PacketFsCopyModel.SCALE_BITS) + slot - (v << shift);
+        renormalize();
+        return v;
+    }
+
+    private void renormalize() {
+        while (x < RANS_LOW) {
+            if (at >= end) {
+                throw bad(PacketFsException.Reason.TRUNCATED, "the rANS stream ends inside a symbol");
+            }
+            x = x << 8 | in.getUnsignedByte(at++);
+        }
+    }
+
+    private long getInt(PacketFsCopyModel m) {
+        int s = get(m);
+        if (s < 16) {
+            return s;
+        }
+        int bits = s - 11 - 1;
+        long v = 1L << bits;
+        int first = bits & 7;
+        if (first != 0) {
+            bits -= first;
+            v |= (long) getBits(first) << bits;
+        }
+        while (bits > 0) {
+            bits -= 8;
+            v |= (long) getBits(8) << bits;
+        }
+        return v;
+    }
+
+    private long headerUvarint() {
+        long v = 0;
+        for (int shift = 0, i = 0; i < 3; i++, shift += 7) {
+            if (at >= end) {
+                throw bad(PacketFsException.Reason.TRUNCATED, "the plain length runs past the body");
+            }
+            int b = in.getByte(at++);
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+        }
+        throw bad(PacketFsException.Reason.BAD_CODING, "the plain length is longer than 3 bytes");
+    }
+
+    private void write(int b) {
+        if (plainAt >= plainLength) {
+            throw bad(PacketFsException.Reason.BAD_CODING, "the commands run past the plain length "
+                    + plainLength);
+        }
+        plain[plainAt++] = (byte) b;
+    }
+
+    private void writeUvarint(long v) {
+        while ((v & ~0x7FL) != 0) {
+            write((int) (v | 0x80) & 0xFF);
+            v >>>= 7;
+        }
+        write((int) v);
+    }
+
+    private PacketFsException bad(PacketFsException.Reason reason, String what) {
+        return new PacketFsException(reason, "coded COPY unit: " + what + "; unit dropped (docs/PROTOCOL.md 8.8)");
+    }
+}
