@@ -32,11 +32,12 @@ import java.util.regex.Pattern;
  * compared with NEW byte for byte; a mismatch stops the report. Run:
  * <pre>
  *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar \
- *       io.packetfs.benchmarks.PoolDeltaReport [--packetfs-only] OLD NEW [OLD NEW ...]
+ *       io.packetfs.benchmarks.PoolDeltaReport [--packetfs-only] [--plain] OLD NEW [OLD NEW ...]
  * </pre>
  * {@code packetfs-benchmarks/scripts/delta-pairs.sh DIR} makes the pairs the README's table was measured on (npm
  * tarballs of TypeScript and esbuild releases, a SQLite database before and after a workload).
- * {@code --packetfs-only} skips the tools (their columns print 0), for quick rounds while working on the coder.
+ * {@code --packetfs-only} skips the tools (their columns print 0), for quick rounds while working on the coder;
+ * {@code --plain} makes PacketFS send plain COPY units only (docs/PROTOCOL.md 8.7, no entropy coding).
  * PacketFS wire bytes count frames (8-byte headers), COPY units and SYNC units of {@link PacketFsConfig#DEFAULT}
  * with {@link PacketFsPoolEncoder#DEFAULT_MAX_BODY}-byte bodies, as {@link PacketFsPoolWireMeter} does; its encode
  * and decode speeds are NEW bytes / time in this JVM, warmed up, the pool's anchor table built once before (its
@@ -53,9 +54,20 @@ public final class PoolDeltaReport {
     }
 
     /** Prints one row per pair and the targets. */
+    /** Whether PacketFS may send coded units (docs/PROTOCOL.md 8.8); {@code --plain} sends plain ones only. */
+    private static boolean coded = true;
+
     public static void main(String[] args) throws Exception {
-        boolean tools = args.length == 0 || !"--packetfs-only".equals(args[0]);
-        if (!tools) {
+        boolean tools = true;
+        while (args.length > 0 && args[0].startsWith("--")) {
+            if ("--packetfs-only".equals(args[0])) {
+                tools = false;
+            } else if ("--plain".equals(args[0])) {
+                coded = false;
+            } else {
+                System.err.println("unknown option " + args[0]);
+                System.exit(2);
+            }
             args = Arrays.copyOfRange(args, 1, args.length);
         }
         if (args.length < 2 || args.length % 2 != 0) {
@@ -79,8 +91,9 @@ public final class PoolDeltaReport {
                                 + " | %,10d %6.2f%n", shorten(nu.getFileName().toString(), 28), r.size, r.pfsWire,
                         r.pfsEncMbps, r.pfsDecMbps, r.rsync, r.rsyncSeconds, r.zstd3, r.zstd3Seconds, r.zstd19,
                         r.zstd19Seconds, r.xdelta, r.xdeltaSeconds);
-                System.out.printf("%-28s anchor table %,d B built in %.3f s; %,d commands, %,d literal bytes%n", "",
-                        r.anchorBytes, r.anchorSeconds, r.commands, r.literals);
+                System.out.printf("%-28s anchor table %,d B built in %.3f s; %,d commands, %,d literal bytes;"
+                        + " %,d of %,d units coded%n", "", r.anchorBytes, r.anchorSeconds, r.commands, r.literals,
+                        r.codedUnits, r.units);
                 if (!tools) {
                     continue;
                 }
@@ -107,6 +120,8 @@ public final class PoolDeltaReport {
         double anchorSeconds;
         long commands;
         long literals;
+        long units;
+        long codedUnits;
         long rsync;
         double rsyncSeconds;
         long zstd3;
@@ -149,7 +164,7 @@ public final class PoolDeltaReport {
             r.anchorBytes = pool.anchors().memoryBytes();
             r.anchorSeconds = (System.nanoTime() - t0) / 1e9;
             PacketFsPoolEncoder encoder = new PacketFsPoolEncoder(pool, PooledByteBufAllocator.DEFAULT,
-                    PacketFsPoolEncoder.DEFAULT_MAX_BODY);
+                    PacketFsPoolEncoder.DEFAULT_MAX_BODY, coded);
             PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
             ByteBuf inBuf = Unpooled.directBuffer(in.length).writeBytes(in);
             ByteBuf out = Unpooled.directBuffer(in.length);
@@ -157,6 +172,8 @@ public final class PoolDeltaReport {
             try {
                 r.pfsWire = PoolWireReport.encodeAll(encoder, inBuf, units).wireBytes();
                 r.commands = encoder.commandsOut();
+                r.units = encoder.unitsOut();
+                r.codedUnits = encoder.codedUnitsOut();
                 r.literals = encoder.literalBytes();
                 PoolWireReport.decodeAll(decoder, units, out);
                 if (!out.equals(inBuf)) {

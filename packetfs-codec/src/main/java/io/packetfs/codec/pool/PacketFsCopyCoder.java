@@ -48,8 +48,8 @@ final class PacketFsCopyCoder {
     static final long MAX_INT = (1L << 52) - 1;
     /** Integer symbols: 0..15 as themselves, then bit lengths 5..52. */
     static final int INT_SYMBOLS = 64;
-    /** Coded header bytes at most: mode and a 3-byte plain length. */
-    static final int HEADER_MAX = 4;
+    /** Coded header bytes at most: mode, a 3-byte plain length and (stored literals) a 3-byte literal count. */
+    static final int HEADER_MAX = 7;
     /** Bytes of the rANS stream besides the bits of its symbols: the final state. */
     static final int STATE_BYTES = 4;
 
@@ -61,6 +61,8 @@ final class PacketFsCopyCoder {
     static final PacketFsCopyModel LENGTH = PacketFsCopyModel.of(PacketFsCopyTables.LENGTH);
     /** The dearest token. */
     static final long TOKEN_MAX = max(TOKEN);
+    /** The dearest literal-count symbol (its extra bits apart). */
+    static final long COUNT_MAX = max(COUNT);
 
     private final PacketFsLiteralModel literals;
     private final ByteBuffer[] chunks;
@@ -75,6 +77,8 @@ final class PacketFsCopyCoder {
     private long costStored;
     private long cursor;
     private int prev;
+    /** Pool offset of the literal context when it is the last byte of a copy not read yet, else -1. */
+    private long prevAt;
     private boolean codable;
     private int pendCount;
     private int pendPrev;
@@ -90,15 +94,25 @@ final class PacketFsCopyCoder {
     private boolean recording;
     private int recordMode;
     private final byte[] reversed = new byte[MAX_PLAIN + 64];
+    /** Literals of a unit in stored mode, in order. */
+    private final byte[] stored = new byte[MAX_PLAIN];
+    private int storedCount;
 
     // decoder
-    private ByteBuf in;
+    /** The body being decoded, copied out of its buffer (a body is at most 65,535 bytes). */
+    private final byte[] stream = new byte[0xFFFF];
+    private byte[] in;
     private int at;
     private int end;
     private int x;
     private byte[] plain;
     private int plainAt;
     private int plainLength;
+    private int litAt;
+    private int litEnd;
+    /** The decoder's literal context, or (lastAt >= 0) the pool offset it is to be read from. */
+    private int last;
+    private long lastAt;
 
     PacketFsCopyCoder(PacketFsPool pool) {
         this.literals = pool.literalModel();
@@ -128,6 +142,7 @@ final class PacketFsCopyCoder {
         costStored = 0;
         cursor = base;
         prev = 0;
+        prevAt = -1;
         codable = true;
         putInt(FLAT, base);
     }
@@ -147,7 +162,7 @@ final class PacketFsCopyCoder {
     boolean pendingFits(byte[] b, int from, int lits, int limit) {
         if (pendCount > lits || pendCount == 0) {
             pendCount = 0;
-            pendPrev = prev;
+            pendPrev = prev();
             pendPool = 0;
             pendStored = 0;
         }
@@ -163,7 +178,7 @@ final class PacketFsCopyCoder {
         pendPrev = c;
         pendCount = lits;
         int bits = 64 - Integer.numberOfLeadingZeros(lits);
-        long fixed = TOKEN_MAX + max(COUNT) + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + deltaMax
+        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + deltaMax
                 + lengthMax;
         return bound(Math.min(costPool + cp, costStored + pendStored) + fixed) <= limit;
     }
@@ -196,7 +211,7 @@ final class PacketFsCopyCoder {
         if (kind == COPY_KIND_GEN) {
             fixed += intCost(COUNT, lits) + intCost(DELTA, delta << 1 ^ delta >> 63);
         }
-        int c = prev;
+        int c = lits == 0 ? 0 : prev();
         for (int i = 0; i < lits; i++) {
             int v = b[from + i] & 0xFF;
             cp += literals.byContext[c].cost[v];
@@ -209,10 +224,10 @@ final class PacketFsCopyCoder {
     /** The most of the {@code n} literals at {@code b[from]} that a literal-only command can take within limit. */
     int literalsFit(byte[] b, int from, int n, int limit) {
         int bits = 64 - Long.numberOfLeadingZeros(n);
-        long fixed = TOKEN_MAX + max(COUNT) + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + intCost(DELTA, 0);
+        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + intCost(DELTA, 0);
         long cp = costPool + fixed;
         long cs = costStored + fixed;
-        int c = prev;
+        int c = n == 0 ? 0 : prev();
         int k = 0;
         for (; k < n; k++) {
             int v = b[from + k] & 0xFF;
@@ -256,15 +271,17 @@ final class PacketFsCopyCoder {
      * Codes the plain body {@code plain[0, length)} (a base and whole commands) into {@code out} from
      * {@code outAt}; returns the bytes written, or -1 when it cannot be coded or would not fit in {@code limit}.
      */
-    int encode(byte[] plain, int length, byte[] out, int outAt, int limit) {
+    int encode(byte[] plain, int length, byte[] out, int outAt, int limit, boolean accounted) {
         if (length > MAX_PLAIN) {
             return -1;
         }
         rp = 0;
         long base = readUvarint(plain);
         int first = rp;
-        begin(base);
-        walk(plain, first, length);
+        if (!accounted) {
+            begin(base);
+            walk(plain, first, length);
+        }
         if (!codable) {
             return -1;
         }
@@ -275,6 +292,7 @@ final class PacketFsCopyCoder {
         recording = true;
         recordMode = mode;
         symbolCount = 0;
+        storedCount = 0;
         try {
             begin(base);
             walk(plain, first, length);
@@ -302,6 +320,14 @@ final class PacketFsCopyCoder {
         int p = outAt;
         out[p++] = (byte) mode;
         p = PacketFsPoolEncoder.putUvarint(out, p, length);
+        if (mode == MODE_STORED) {
+            p = PacketFsPoolEncoder.putUvarint(out, p, storedCount);
+            if (p - outAt + storedCount + n > limit) {
+                return -1; // not reached: the bound covers the literals
+            }
+            System.arraycopy(stored, 0, out, p, storedCount);
+            p += storedCount;
+        }
         if (p - outAt + n > limit) {
             return -1; // not reached: the bound covers the stream
         }
@@ -343,18 +369,31 @@ final class PacketFsCopyCoder {
                 return;
             }
             if (len > 0) {
-                prev = poolByte(start + len - 1);
+                prevAt = start + len - 1; // read when a literal needs it: a random read of the pool
             }
             cursor = start + len;
         }
     }
 
+    /** The literal context: the byte before the next literal. */
+    private int prev() {
+        if (prevAt >= 0) {
+            prev = poolByte(prevAt);
+            prevAt = -1;
+        }
+        return prev;
+    }
+
     private void putLiteral(int c) {
-        PacketFsCopyModel m = literals.byContext[prev];
+        PacketFsCopyModel m = literals.byContext[prev()];
         costPool += m.cost[c];
         costStored += BYTE.cost[c];
         if (recording) {
-            record(recordMode == MODE_POOL ? m : BYTE, c);
+            if (recordMode == MODE_POOL) {
+                record(m, c);
+            } else {
+                stored[storedCount++] = (byte) c;
+            }
         }
         prev = c;
     }
@@ -447,16 +486,21 @@ final class PacketFsCopyCoder {
      * REF_OUT_OF_POOL}) when the body is damaged; reads nothing outside it.
      */
     int decode(ByteBuf body, int from, int to, byte[] out) {
-        in = body;
-        at = from;
-        end = to;
+        int n = to - from;
+        if (n > stream.length) {
+            throw bad(PacketFsException.Reason.BAD_CODING, "a body of " + n + " bytes exceeds " + stream.length);
+        }
+        body.getBytes(from, stream, 0, n);
+        in = stream;
+        at = 0;
+        end = n;
         plain = out;
         plainAt = 0;
         try {
             if (at >= end) {
                 throw bad(PacketFsException.Reason.TRUNCATED, "the body is empty");
             }
-            int mode = body.getUnsignedByte(at++);
+            int mode = in[at++] & 0xFF;
             if (mode != MODE_POOL && mode != MODE_STORED) {
                 throw bad(PacketFsException.Reason.BAD_CODING, "unknown literal mode " + mode);
             }
@@ -466,10 +510,23 @@ final class PacketFsCopyCoder {
                         + MAX_PLAIN);
             }
             plainLength = (int) length;
+            litAt = 0;
+            litEnd = 0;
+            if (mode == MODE_STORED) {
+                long lits = headerUvarint();
+                if (lits > plainLength || lits > end - at) {
+                    throw bad(lits > plainLength ? PacketFsException.Reason.BAD_CODING
+                            : PacketFsException.Reason.TRUNCATED, lits + " stored literals, a plain length of "
+                            + plainLength + " and " + (end - at) + " bytes left");
+                }
+                litAt = at;
+                at += (int) lits;
+                litEnd = at;
+            }
             if (end - at < STATE_BYTES) {
                 throw bad(PacketFsException.Reason.TRUNCATED, "the rANS stream has no state");
             }
-            x = body.getIntLE(at);
+            x = in[at] & 0xFF | (in[at + 1] & 0xFF) << 8 | (in[at + 2] & 0xFF) << 16 | in[at + 3] << 24;
             at += STATE_BYTES;
             if (x < RANS_LOW) {
                 throw bad(PacketFsException.Reason.BAD_CODING, "initial state " + Integer.toUnsignedString(x)
@@ -481,7 +538,8 @@ final class PacketFsCopyCoder {
                         + poolSize + " bytes");
             }
             writeUvarint(cur);
-            int last = 0;
+            last = 0;
+            lastAt = -1;
             while (plainAt < plainLength) {
                 int t = get(TOKEN);
                 write(t);
@@ -495,13 +553,13 @@ final class PacketFsCopyCoder {
                     }
                     writeUvarint(lits);
                     for (long k = 0; k < lits; k++) {
-                        last = literal(mode, last);
+                        literal(mode);
                     }
                     long z = getInt(DELTA);
                     writeUvarint(z);
                     delta = z >>> 1 ^ -(z & 1);
                 } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
-                    last = literal(mode, last);
+                    literal(mode);
                     delta = kind == COPY_KIND_SUB ? 1 : 0;
                 } else {
                     delta = 1;
@@ -518,9 +576,12 @@ final class PacketFsCopyCoder {
                             + " lies outside the pool's " + poolSize + " bytes");
                 }
                 if (len > 0) {
-                    last = poolByte(start + len - 1);
+                    lastAt = start + len - 1; // read when a pool-coded literal needs it
                 }
                 cur = start + len;
+            }
+            if (litAt != litEnd) {
+                throw bad(PacketFsException.Reason.BAD_CODING, (litEnd - litAt) + " stored literals left over");
             }
             if (x != RANS_LOW || at != end) {
                 throw bad(PacketFsException.Reason.BAD_CODING, "the rANS stream ends in state "
@@ -533,18 +594,28 @@ final class PacketFsCopyCoder {
         }
     }
 
-    private int literal(int mode, int last) {
-        int c = get(mode == MODE_POOL ? literals.byContext[last] : BYTE);
+    private void literal(int mode) {
+        int c;
+        if (mode == MODE_POOL) {
+            if (lastAt >= 0) {
+                last = poolByte(lastAt);
+                lastAt = -1;
+            }
+            c = get(literals.byContext[last]);
+        } else if (litAt < litEnd) {
+            c = in[litAt++] & 0xFF;
+        } else {
+            throw bad(PacketFsException.Reason.BAD_CODING, "the commands need more stored literals than the unit has");
+        }
         write(c);
-        return c;
+        last = c;
     }
 
     private int get(PacketFsCopyModel m) {
-        int slot = x & PacketFsCopyModel.TOTAL - 1;
-        int s = m.slotSymbol[slot];
-        x = m.freq[s] * (x >>> PacketFsCopyModel.SCALE_BITS) + slot - m.start[s];
+        int e = m.decode[x & PacketFsCopyModel.TOTAL - 1];
+        x = (e >>> 8 & PacketFsCopyModel.TOTAL - 1) * (x >>> PacketFsCopyModel.SCALE_BITS) + (e >>> 20);
         renormalize();
-        return s;
+        return e & 0xFF;
     }
 
     private int getBits(int k) {
@@ -561,7 +632,7 @@ final class PacketFsCopyCoder {
             if (at >= end) {
                 throw bad(PacketFsException.Reason.TRUNCATED, "the rANS stream ends inside a symbol");
             }
-            x = x << 8 | in.getUnsignedByte(at++);
+            x = x << 8 | in[at++] & 0xFF;
         }
     }
 
@@ -588,15 +659,15 @@ final class PacketFsCopyCoder {
         long v = 0;
         for (int shift = 0, i = 0; i < 3; i++, shift += 7) {
             if (at >= end) {
-                throw bad(PacketFsException.Reason.TRUNCATED, "the plain length runs past the body");
+                throw bad(PacketFsException.Reason.TRUNCATED, "a length in the header runs past the body");
             }
-            int b = in.getByte(at++);
+            int b = in[at++];
             v |= (long) (b & 0x7F) << shift;
             if (b >= 0) {
                 return v;
             }
         }
-        throw bad(PacketFsException.Reason.BAD_CODING, "the plain length is longer than 3 bytes");
+        throw bad(PacketFsException.Reason.BAD_CODING, "a length in the header is longer than 3 bytes");
     }
 
     private void write(int b) {

@@ -28,6 +28,8 @@ final class PacketFsCopyModel {
     final short[] slotSymbol;
     /** {@code ceil(-log2(freq / TOTAL) * 64) + 1}: an upper bound on what the symbol adds to the stream. */
     final int[] cost;
+    /** Per slot, for the decoder's one lookup: {@code symbol | freq << 8 | (slot - start) << 20}. */
+    final int[] decode;
 
     private PacketFsCopyModel(int[] freq) {
         this.symbols = freq.length;
@@ -35,6 +37,10 @@ final class PacketFsCopyModel {
         this.start = new int[symbols];
         this.slotSymbol = new short[TOTAL];
         this.cost = new int[symbols];
+        this.decode = new int[TOTAL];
+        if (symbols < 2 || symbols > 256) {
+            throw new IllegalArgumentException(symbols + " symbols; a model has 2 to 256");
+        }
         int at = 0;
         for (int s = 0; s < symbols; s++) {
             int f = freq[s];
@@ -45,6 +51,7 @@ final class PacketFsCopyModel {
             start[s] = at;
             for (int k = 0; k < f; k++) {
                 slotSymbol[at + k] = (short) s;
+                decode[at + k] = s | f << 8 | k << 20;
             }
             at += f;
             cost[s] = (int) Math.ceil(-Math.log((double) f / TOTAL) / Math.log(2) * COST_ONE_BIT) + 1;

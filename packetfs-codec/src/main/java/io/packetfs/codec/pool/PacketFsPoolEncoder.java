@@ -768,7 +768,7 @@ public final class PacketFsPoolEncoder {
         bodyLen = 0;
         unitOut = 0;
         coderOpen = false;
-        int k = coder == null ? -1 : coder.encode(body, n, codedBody, 0, maxBody);
+        int k = coder == null ? -1 : coder.encode(body, n, codedBody, 0, maxBody, true);
         boolean coded = k > 0 && (k < n || n > maxBody);
         if (!coded && n > maxBody) {
             throw new IllegalStateException("a plain body of " + n + " bytes neither fits " + maxBody

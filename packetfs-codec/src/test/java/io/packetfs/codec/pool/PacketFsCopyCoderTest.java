@@ -338,6 +338,8 @@ class PacketFsCopyCoderTest {
         assertRefused(PacketFsException.Reason.TRUNCATED, 0, 5, 0, 0);
         assertRefused(PacketFsException.Reason.BAD_CODING, 0, 5, 0xFF, 0xFF, 0x7F, 0); // state below 2^23
         assertRefused(PacketFsException.Reason.BAD_CODING, 0, 5, 0, 0, 0, 0x80); // state at 2^31
+        assertRefused(PacketFsException.Reason.BAD_CODING, 1, 5, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x80, 0); // 6 > 5
+        assertRefused(PacketFsException.Reason.TRUNCATED, 1, 5, 4, 1, 2, 3); // the literals run past the body
         // the largest plain length with a state that decodes to few symbols: runs out of stream, never hangs
         PacketFsException e = assertThrows(PacketFsException.class,
                 () -> decodedLength(0, 0xFF, 0xFF, 0x03, 0, 0, 0x80, 0));
