@@ -71,6 +71,8 @@ final class PacketFsCopyCoder {
     private final long deltaMax;
     /** The dearest length extension in this pool. */
     private final long lengthMax;
+    /** The dearest literal of the pool's model, 1/64 bits. */
+    private final long literalCostMax;
 
     // encoder: the running cost of the open unit, in 1/64 bits, both literal modes
     private long costPool;
@@ -84,6 +86,8 @@ final class PacketFsCopyCoder {
     private int pendPrev;
     private long pendPool;
     private long pendStored;
+    /** Pending literals up to this count are known to fit (a lower bound, from the dearest literal). */
+    private int pendSafe;
     /** When set, {@link #count} adds each fixed-model symbol here: token, count, delta, length. */
     private long[][] counts;
     /** Read position in the plain body being walked. */
@@ -110,6 +114,8 @@ final class PacketFsCopyCoder {
     private int plainLength;
     private int litAt;
     private int litEnd;
+    private int literalsOut;
+    private long outputLength;
     /** The decoder's literal context, or (lastAt >= 0) the pool offset it is to be read from. */
     private int last;
     private long lastAt;
@@ -123,6 +129,11 @@ final class PacketFsCopyCoder {
         int lengthBits = 64 - Long.numberOfLeadingZeros(Math.min(poolSize, PacketFsCopyUnit.MAX_OUTPUT));
         this.deltaMax = max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
         this.lengthMax = max(LENGTH) + (long) lengthBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+        long dearest = 0;
+        for (PacketFsCopyModel m : literals.byContext) {
+            dearest = Math.max(dearest, max(m));
+        }
+        this.literalCostMax = dearest;
     }
 
     private static long max(PacketFsCopyModel m) {
@@ -138,6 +149,7 @@ final class PacketFsCopyCoder {
     /** Starts the cost of a unit whose cursor starts at {@code base}. */
     void begin(long base) {
         pendCount = 0;
+        pendSafe = 0;
         costPool = 0;
         costStored = 0;
         cursor = base;
@@ -150,6 +162,7 @@ final class PacketFsCopyCoder {
     /** Adds the cost of the complete plain commands in {@code plain[from, to)}. */
     void account(byte[] plain, int from, int to) {
         pendCount = 0;
+        pendSafe = 0;
         walk(plain, from, to);
     }
 
@@ -165,6 +178,10 @@ final class PacketFsCopyCoder {
             pendPrev = prev();
             pendPool = 0;
             pendStored = 0;
+            pendSafe = 0;
+        }
+        if (lits <= pendSafe) {
+            return true; // known to fit: the scan asks at every input position, this is its fast path
         }
         int c = pendPrev;
         long cp = pendPool;
@@ -177,10 +194,17 @@ final class PacketFsCopyCoder {
         pendPool = cp;
         pendPrev = c;
         pendCount = lits;
-        int bits = 64 - Integer.numberOfLeadingZeros(lits);
-        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + deltaMax
-                + lengthMax;
-        return bound(Math.min(costPool + cp, costStored + pendStored) + fixed) <= limit;
+        // the dearest count of a plain body's literals (16 bits), so that the margin below holds as lits grows
+        long fixed = TOKEN_MAX + COUNT_MAX + 17L * PacketFsCopyModel.COST_ONE_BIT + 3 + deltaMax + lengthMax;
+        long budget = (long) (limit - HEADER_MAX - STATE_BYTES) * 8 * PacketFsCopyModel.COST_ONE_BIT - fixed;
+        long slackPool = budget - costPool - cp;
+        long slackStored = budget - costStored - pendStored;
+        if (slackPool < 0 && slackStored < 0) {
+            return false;
+        }
+        pendSafe = lits + (int) Math.min(PacketFsCopyCoder.MAX_PLAIN,
+                Math.max(slackPool / literalCostMax, slackStored / BYTE.cost[0]));
+        return true;
     }
 
     /** Whether every field so far can be coded (integers of at most 52 bits, copies inside the pool). */
@@ -532,6 +556,8 @@ final class PacketFsCopyCoder {
                 throw bad(PacketFsException.Reason.BAD_CODING, "initial state " + Integer.toUnsignedString(x)
                         + " is outside [2^23, 2^31)");
             }
+            long total = 0;
+            literalsOut = 0;
             long cur = getInt(FLAT);
             if (cur > poolSize) {
                 throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "base offset " + cur + " is beyond the pool's "
@@ -579,7 +605,13 @@ final class PacketFsCopyCoder {
                     lastAt = start + len - 1; // read when a pool-coded literal needs it
                 }
                 cur = start + len;
+                total += len;
+                if (total + literalsOut > PacketFsCopyUnit.MAX_OUTPUT) {
+                    throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "the unit would decode to more than "
+                            + PacketFsCopyUnit.MAX_OUTPUT + " bytes (the bound of docs/PROTOCOL.md 8.7)");
+                }
             }
+            total += literalsOut;
             if (litAt != litEnd) {
                 throw bad(PacketFsException.Reason.BAD_CODING, (litEnd - litAt) + " stored literals left over");
             }
@@ -587,11 +619,21 @@ final class PacketFsCopyCoder {
                 throw bad(PacketFsException.Reason.BAD_CODING, "the rANS stream ends in state "
                         + Integer.toUnsignedString(x) + " with " + (end - at) + " bytes left (expected 2^23 and 0)");
             }
+            outputLength = total;
             return plainLength;
         } finally {
             in = null;
             plain = null;
         }
+    }
+
+    /**
+     * Bytes the last unit {@link #decode}d stands for: its literals and copies, checked as the COPY decoder checks
+     * a plain body (every copy inside the pool, at most 16 MiB in all), so that a plain body it made needs no
+     * second check.
+     */
+    long outputLength() {
+        return outputLength;
     }
 
     private void literal(int mode) {
@@ -605,10 +647,11 @@ final class PacketFsCopyCoder {
         } else if (litAt < litEnd) {
             c = in[litAt++] & 0xFF;
         } else {
-            throw bad(PacketFsException.Reason.BAD_CODING, "the commands need more stored literals than the unit has");
+            throw tooFewStored();
         }
         write(c);
         last = c;
+        literalsOut++;
     }
 
     private int get(PacketFsCopyModel m) {
@@ -630,7 +673,7 @@ final class PacketFsCopyCoder {
     private void renormalize() {
         while (x < RANS_LOW) {
             if (at >= end) {
-                throw bad(PacketFsException.Reason.TRUNCATED, "the rANS stream ends inside a symbol");
+                throw streamEnded();
             }
             x = x << 8 | in[at++] & 0xFF;
         }
@@ -672,8 +715,7 @@ final class PacketFsCopyCoder {
 
     private void write(int b) {
         if (plainAt >= plainLength) {
-            throw bad(PacketFsException.Reason.BAD_CODING, "the commands run past the plain length "
-                    + plainLength);
+            throw pastPlain(plainLength);
         }
         plain[plainAt++] = (byte) b;
     }
@@ -686,7 +728,20 @@ final class PacketFsCopyCoder {
         write((int) v);
     }
 
-    private PacketFsException bad(PacketFsException.Reason reason, String what) {
+    // out of line, so that the per-symbol methods stay small enough to inline
+    private static PacketFsException streamEnded() {
+        return bad(PacketFsException.Reason.TRUNCATED, "the rANS stream ends inside a symbol");
+    }
+
+    private static PacketFsException tooFewStored() {
+        return bad(PacketFsException.Reason.BAD_CODING, "the commands need more stored literals than the unit has");
+    }
+
+    private static PacketFsException pastPlain(int plainLength) {
+        return bad(PacketFsException.Reason.BAD_CODING, "the commands run past the plain length " + plainLength);
+    }
+
+    private static PacketFsException bad(PacketFsException.Reason reason, String what) {
         return new PacketFsException(reason, "coded COPY unit: " + what + "; unit dropped (docs/PROTOCOL.md 8.8)");
     }
 }

@@ -142,8 +142,9 @@ public final class PacketFsPoolDecoder {
                 checkedBody = null;
                 int n = coder.decode(body, body.readerIndex(), body.writerIndex(), plain);
                 plainBody.setIndex(0, n);
-                body = plainBody;
+                checkedBody = plainBody;
                 codedUnitsDecoded++;
+                return coder.outputLength(); // the expansion checked what check() would
             }
             long n = check(body);
             checkedBody = body;
