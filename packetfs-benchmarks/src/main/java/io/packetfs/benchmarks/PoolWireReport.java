@@ -22,8 +22,9 @@ import java.util.List;
  * one run, followed by the targets and whether each is met (computed from the figures above it). Run:
  * <pre>
  *   java -cp packetfs-benchmarks/target/packetfs-benchmarks-jmh.jar \
- *       io.packetfs.benchmarks.PoolWireReport [POOL_MiB [SECONDS]]
+ *       io.packetfs.benchmarks.PoolWireReport [--plain] [POOL_MiB [SECONDS]]
  * </pre>
+ * {@code --plain}: plain COPY units only (docs/PROTOCOL.md 8.7), as before coded units (8.8).
  * Timing: each operation is repeated for at least 1 s and 10 runs to warm up, then for {@code SECONDS} (default 2);
  * the figure is input
  * bytes processed / elapsed time (1 MB = 10^6 bytes), best of three equal slices of the measurement. PacketFS wire
@@ -38,6 +39,11 @@ public final class PoolWireReport {
 
     /** Prints the table. */
     public static void main(String[] args) {
+        boolean coded = true;
+        if (args.length > 0 && "--plain".equals(args[0])) {
+            coded = false;
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         long poolBytes0 = args.length > 0 ? Long.parseLong(args[0]) << 20 : 16L << 20;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2.0;
         String[] scenarios = {"inPool", "edited1pct", "random", "edited:0.001", "edited:0.0001", "edited:0.03"};
@@ -50,12 +56,12 @@ public final class PoolWireReport {
         byte[] poolBytes = new byte[(int) pool.size()];
         pool.getBytes(0, poolBytes);
         PacketFsPoolEncoder encoder = new PacketFsPoolEncoder(pool, PooledByteBufAllocator.DEFAULT,
-                PacketFsPoolEncoder.DEFAULT_MAX_BODY);
+                PacketFsPoolEncoder.DEFAULT_MAX_BODY, coded);
         PacketFsPoolDecoder decoder = new PacketFsPoolDecoder(pool);
         double[][] results = new double[scenarios.length][];
-        System.out.printf("pool %d MiB synthetic (anchor table %d B, built in %.3f s); %d CPUs, load %s; %.1f s per"
-                        + " figure%n", poolBytes0 >> 20, pool.anchors().memoryBytes(), anchorSeconds,
-                Runtime.getRuntime().availableProcessors(), loadAverage(), seconds);
+        System.out.printf("pool %d MiB synthetic (anchor table %d B, built in %.3f s); %s units; %d CPUs, load %s;"
+                        + " %.1f s per figure%n", poolBytes0 >> 20, pool.anchors().memoryBytes(), anchorSeconds,
+                coded ? "coded (8.8) or plain, whichever is smaller," : "plain (8.7)", Runtime.getRuntime().availableProcessors(), loadAverage(), seconds);
         System.out.println("input            bytes      | PacketFS enc MB/s  dec MB/s  wire ratio | zstd-1 comp MB/s"
                 + "  dec MB/s  wire ratio | zstd-3 comp MB/s  dec MB/s  wire ratio");
         try (PoolZstd z1 = new PoolZstd(poolBytes, 1, false); PoolZstd z3 = new PoolZstd(poolBytes, 3, false)) {

@@ -86,8 +86,24 @@ final class PacketFsCopyCoder {
     private int pendPrev;
     private long pendPool;
     private long pendStored;
+    /** Whether the open unit still weighs its literals with the pool's model. */
+    private boolean poolOn;
+    /** How far (1/64 bits: 16 bytes) the pool's model may fall behind stored literals before it is no longer weighed. */
+    static final long POOL_BEHIND = 16 * 8 * PacketFsCopyModel.COST_ONE_BIT;
+    /** Literals of a unit after which the pool's model must have saved {@link #POOL_MIN_GAIN} per literal. */
+    static final int POOL_TRIAL = 256;
+    /** 1/8 bit per literal (1.6 %): less, and the model is not worth its table reads. */
+    static final long POOL_MIN_GAIN = PacketFsCopyModel.COST_ONE_BIT / 8;
+    /** Literals weighed in the open unit. */
+    private int unitLiterals;
+    /** Units that start without weighing the pool's model after one where it lost. */
+    static final int POOL_SKIP_UNITS = 8;
+    private int poolSkips;
+    /** The pool mode's cost once it is no longer weighed: never chosen, never overflowing. */
+    static final long POOL_OFF = 1L << 50;
     /** Pending literals up to this count are known to fit (a lower bound, from the dearest literal). */
     private int pendSafe;
+    private boolean pendAlone;
     /** When set, {@link #count} adds each fixed-model symbol here: token, count, delta, length. */
     private long[][] counts;
     /** Read position in the plain body being walked. */
@@ -95,8 +111,8 @@ final class PacketFsCopyCoder {
     /** Symbols of one unit, in order: start << 13 | frequency. */
     private final int[] symbols = new int[2 * MAX_PLAIN + 64];
     private int symbolCount;
-    private boolean recording;
-    private int recordMode;
+    /** Marks a pool-coded literal among the recorded symbols (left out in stored mode). */
+    private static final int LITERAL_SYMBOL = 1 << 31;
     private final byte[] reversed = new byte[MAX_PLAIN + 64];
     /** Literals of a unit in stored mode, in order. */
     private final byte[] stored = new byte[MAX_PLAIN];
@@ -146,12 +162,28 @@ final class PacketFsCopyCoder {
 
     // ---- encoder ----
 
-    /** Starts the cost of a unit whose cursor starts at {@code base}. */
+    /**
+     * Starts the cost of a unit whose cursor starts at {@code base}; once per unit. After a unit where the pool's
+     * literal model lost to stored literals, the next {@value #POOL_SKIP_UNITS} units do not weigh it (each weighing
+     * is a random read of the model's tables per literal: on machine code or random bytes it was most of the cost).
+     */
     void begin(long base) {
+        boolean weigh = poolSkips == 0;
+        if (!weigh) {
+            poolSkips--;
+        }
+        start(base, weigh);
+    }
+
+    private void start(long base, boolean weighPool) {
         pendCount = 0;
         pendSafe = 0;
-        costPool = 0;
+        costPool = weighPool ? 0 : POOL_OFF;
         costStored = 0;
+        unitLiterals = 0;
+        symbolCount = 0;
+        storedCount = 0;
+        poolOn = weighPool;
         cursor = base;
         prev = 0;
         prevAt = -1;
@@ -164,6 +196,12 @@ final class PacketFsCopyCoder {
         pendCount = 0;
         pendSafe = 0;
         walk(plain, from, to);
+        if (poolOn && (costPool > costStored + POOL_BEHIND
+                || unitLiterals >= POOL_TRIAL && costStored - costPool < unitLiterals * POOL_MIN_GAIN)) {
+            // the pool's model loses here (machine code) or gains nothing (random bytes): stop weighing it
+            costPool = POOL_OFF;
+            poolSkips = POOL_SKIP_UNITS;
+        }
     }
 
     /**
@@ -185,10 +223,12 @@ final class PacketFsCopyCoder {
         }
         int c = pendPrev;
         long cp = pendPool;
-        for (int i = from + pendCount, e = from + lits; i < e; i++) {
-            int v = b[i] & 0xFF;
-            cp += literals.byContext[c].cost[v];
-            c = v;
+        if (poolOn) {
+            for (int i = from + pendCount, e = from + lits; i < e; i++) {
+                int v = b[i] & 0xFF;
+                cp += literals.byContext[c].cost[v];
+                c = v;
+            }
         }
         pendStored += (long) (lits - pendCount) * BYTE.cost[0];
         pendPool = cp;
@@ -200,11 +240,19 @@ final class PacketFsCopyCoder {
         long slackPool = budget - costPool - cp;
         long slackStored = budget - costStored - pendStored;
         if (slackPool < 0 && slackStored < 0) {
+            // no copy can follow them in this unit; as a literal-only command (delta 0, no length) they may still
+            long alone = deltaMax + lengthMax - intCost(DELTA, 0);
+            pendAlone = slackPool + alone >= 0 || slackStored + alone >= 0;
             return false;
         }
         pendSafe = lits + (int) Math.min(PacketFsCopyCoder.MAX_PLAIN,
                 Math.max(slackPool / literalCostMax, slackStored / BYTE.cost[0]));
         return true;
+    }
+
+    /** After {@link #pendingFits} said no: whether those literals still fit as a literal-only command. */
+    boolean pendingFitAlone() {
+        return pendAlone;
     }
 
     /** Whether every field so far can be coded (integers of at most 52 bits, copies inside the pool). */
@@ -235,11 +283,13 @@ final class PacketFsCopyCoder {
         if (kind == COPY_KIND_GEN) {
             fixed += intCost(COUNT, lits) + intCost(DELTA, delta << 1 ^ delta >> 63);
         }
-        int c = lits == 0 ? 0 : prev();
-        for (int i = 0; i < lits; i++) {
-            int v = b[from + i] & 0xFF;
-            cp += literals.byContext[c].cost[v];
-            c = v;
+        if (poolOn) {
+            int c = lits == 0 ? 0 : prev();
+            for (int i = 0; i < lits; i++) {
+                int v = b[from + i] & 0xFF;
+                cp += literals.byContext[c].cost[v];
+                c = v;
+            }
         }
         cs += (long) lits * BYTE.cost[0];
         return bound(Math.min(cp, cs) + fixed) <= limit;
@@ -251,19 +301,23 @@ final class PacketFsCopyCoder {
         long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + intCost(DELTA, 0);
         long cp = costPool + fixed;
         long cs = costStored + fixed;
+        // bound(cost) <= limit, without a division per literal
+        long budget = (long) (limit - HEADER_MAX - STATE_BYTES) * 8 * PacketFsCopyModel.COST_ONE_BIT;
+        int stored = cs > budget ? 0 : (int) Math.min(n, (budget - cs) / BYTE.cost[0]);
+        if (!poolOn || cp > budget) {
+            return stored;
+        }
         int c = n == 0 ? 0 : prev();
         int k = 0;
         for (; k < n; k++) {
             int v = b[from + k] & 0xFF;
-            long np = cp + literals.byContext[c].cost[v];
-            long ns = cs + BYTE.cost[v];
-            if (bound(Math.min(np, ns)) > limit) {
+            cp += literals.byContext[c].cost[v];
+            if (cp > budget) {
                 break;
             }
-            cp = np;
-            cs = ns;
             c = v;
         }
+        k = Math.max(k, stored);
         return k;
     }
 
@@ -279,6 +333,11 @@ final class PacketFsCopyCoder {
         int bits = n - 1;
         int chunks = (bits + 7) >>> 3;
         return m.cost[n + 11] + (long) bits * PacketFsCopyModel.COST_ONE_BIT + chunks;
+    }
+
+    /** Bytes a coded body of symbols costing {@code cost} takes at least: 2 header bytes, the bits, the state. */
+    static long estimate(long cost) {
+        return 2 + cost / (8 * PacketFsCopyModel.COST_ONE_BIT) + STATE_BYTES;
     }
 
     /** Cost (1/64 bits) accounted with pool literals. */
@@ -303,39 +362,36 @@ final class PacketFsCopyCoder {
         long base = readUvarint(plain);
         int first = rp;
         if (!accounted) {
-            begin(base);
+            start(base, true);
             walk(plain, first, length);
         }
         if (!codable) {
             return -1;
         }
         int mode = costPool <= costStored ? MODE_POOL : MODE_STORED;
-        if (bound(mode == MODE_POOL ? costPool : costStored) > limit) {
-            return -1;
+        long cost = mode == MODE_POOL ? costPool : costStored;
+        if (bound(cost) > limit || length <= limit && estimate(cost) >= length) {
+            return -1; // too big, or (its header and state counted) not smaller than the plain body
         }
-        recording = true;
-        recordMode = mode;
-        symbolCount = 0;
-        storedCount = 0;
-        try {
-            begin(base);
-            walk(plain, first, length);
-        } finally {
-            recording = false;
-        }
+        // the symbols were recorded as they were weighed; stored mode leaves the pool-coded literals out
         byte[] r = reversed;
         int o = r.length;
-        long state = RANS_LOW;
+        int state = RANS_LOW; // in [2^23, 2^31): int arithmetic, no 64-bit division per symbol
+        boolean skipLiterals = mode == MODE_STORED;
         for (int i = symbolCount - 1; i >= 0; i--) {
             int e = symbols[i];
+            if (skipLiterals && e < 0) {
+                continue;
+            }
             int f = e & 0x1FFF;
-            int s = e >>> 13;
-            long max = (long) (RANS_LOW >>> PacketFsCopyModel.SCALE_BITS << 8) * f;
+            int s = e >>> 13 & 0xFFF;
+            int max = (RANS_LOW >>> PacketFsCopyModel.SCALE_BITS << 8) * f; // 2^19 * f <= 2^31 - 2^19
             while (state >= max) {
                 r[--o] = (byte) state;
                 state >>>= 8;
             }
-            state = (state / f << PacketFsCopyModel.SCALE_BITS) + state % f + s;
+            int q = state / f;
+            state = (q << PacketFsCopyModel.SCALE_BITS) + state - q * f + s;
         }
         for (int k = 3; k >= 0; k--) {
             r[--o] = (byte) (state >>> 8 * k);
@@ -369,8 +425,22 @@ final class PacketFsCopyCoder {
             if (kind == COPY_KIND_GEN) {
                 long lits = readUvarint(plain);
                 putInt(COUNT, lits);
-                for (long k = 0; k < lits; k++) {
-                    putLiteral(plain[rp++] & 0xFF);
+                if (!poolOn) {
+                    // stored literals only: their cost is their count
+                    int n = (int) lits;
+                    costStored += (long) n * BYTE.cost[0];
+                    unitLiterals += n;
+                    System.arraycopy(plain, rp, stored, storedCount, n);
+                    storedCount += n;
+                    rp += n;
+                    if (n > 0) {
+                        prev = plain[rp - 1] & 0xFF;
+                        prevAt = -1;
+                    }
+                } else {
+                    for (long k = 0; k < lits; k++) {
+                        putLiteral(plain[rp++] & 0xFF);
+                    }
                 }
                 long z = readUvarint(plain);
                 putInt(DELTA, z);
@@ -409,15 +479,13 @@ final class PacketFsCopyCoder {
     }
 
     private void putLiteral(int c) {
-        PacketFsCopyModel m = literals.byContext[prev()];
-        costPool += m.cost[c];
         costStored += BYTE.cost[c];
-        if (recording) {
-            if (recordMode == MODE_POOL) {
-                record(m, c);
-            } else {
-                stored[storedCount++] = (byte) c;
-            }
+        unitLiterals++;
+        stored[storedCount++] = (byte) c;
+        if (poolOn) {
+            PacketFsCopyModel m = literals.byContext[prev()];
+            costPool += m.cost[c];
+            symbols[symbolCount++] = LITERAL_SYMBOL | m.start[c] << 13 | m.freq[c];
         }
         prev = c;
     }
@@ -431,9 +499,7 @@ final class PacketFsCopyCoder {
                 counts[i][s]++;
             }
         }
-        if (recording) {
-            record(m, s);
-        }
+        symbols[symbolCount++] = m.start[s] << 13 | m.freq[s];
     }
 
     private void putInt(PacketFsCopyModel m, long v) {
@@ -463,15 +529,10 @@ final class PacketFsCopyCoder {
         int c = k * PacketFsCopyModel.COST_ONE_BIT + 1; // plus the margin every symbol gets
         costPool += c;
         costStored += c;
-        if (recording) {
-            int f = 1 << PacketFsCopyModel.SCALE_BITS - k;
-            symbols[symbolCount++] = v * f << 13 | f;
-        }
+        int f = 1 << PacketFsCopyModel.SCALE_BITS - k;
+        symbols[symbolCount++] = v * f << 13 | f;
     }
 
-    private void record(PacketFsCopyModel m, int s) {
-        symbols[symbolCount++] = m.start[s] << 13 | m.freq[s];
-    }
 
     private int poolByte(long a) {
         return chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)].get((int) (a & PacketFsPool.CHUNK_MASK)) & 0xFF;
@@ -495,7 +556,7 @@ final class PacketFsCopyCoder {
             rp = 0;
             long base = readUvarint(plain);
             int first = rp;
-            begin(base);
+            start(base, true);
             walk(plain, first, length);
         } finally {
             counts = null;

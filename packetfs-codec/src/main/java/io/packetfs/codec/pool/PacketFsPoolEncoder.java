@@ -702,8 +702,10 @@ public final class PacketFsPoolEncoder {
             return Math.min(room, plainRoom);
         }
         int n = Math.min(lits, room);
-        if (n == lits && coder.pendingFits(buf, litStart, lits, maxBody)) {
-            return lits + 1; // all of them fit, and a copy after them
+        if (n == lits && (coder.pendingFits(buf, litStart, lits, maxBody) || coder.pendingFitAlone())) {
+            // all of them fit (and a copy after them, or else the copy that ends the run opens the next unit):
+            // keep scanning rather than cut the run into a literal command per position
+            return lits + 1;
         }
         return coder.literalsFit(buf, litStart, n, maxBody);
     }
@@ -745,7 +747,7 @@ public final class PacketFsPoolEncoder {
         }
         if (bodyLen == 0) {
             bodyLen = putUvarint(body, 0, cur);
-            if (coder != null) {
+            if (coder != null && !coderOpen) {
                 coder.begin(cur);
                 coderOpen = true;
             }
