@@ -53,10 +53,10 @@ public final class PoolDeltaReport {
     private PoolDeltaReport() {
     }
 
-    /** Prints one row per pair and the targets. */
     /** Whether PacketFS may send coded units (docs/PROTOCOL.md 8.8); {@code --plain} sends plain ones only. */
     private static boolean coded = true;
 
+    /** Prints one row per pair and the targets. */
     public static void main(String[] args) throws Exception {
         boolean tools = true;
         while (args.length > 0 && args[0].startsWith("--")) {
