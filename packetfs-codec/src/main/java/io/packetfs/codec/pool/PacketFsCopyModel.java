@@ -3,7 +3,8 @@ package io.packetfs.codec.pool;
 /**
  * One static model of the coded COPY unit's rANS coder (docs/PROTOCOL.md 8.8): for each symbol a frequency out of
  * {@value #TOTAL} (at least 1, so every symbol can be coded), its cumulative start, the slot table that decodes a
- * 12-bit slot to its symbol, and the cost of each symbol in 1/64 bits for the encoder's budget.
+ * 12-bit slot to its symbol, frequency and offset in one int (16 KiB), and the cost of each symbol in 1/64 bits for
+ * the encoder's budget.
  *
  * <pre>
  *   slot:  0 ............ start[s] ........ start[s] + freq[s] - 1 ........ 4095
@@ -24,8 +25,6 @@ final class PacketFsCopyModel {
     final int symbols;
     final int[] freq;
     final int[] start;
-    /** The symbol of each of the {@value #TOTAL} slots. */
-    final short[] slotSymbol;
     /** {@code ceil(-log2(freq / TOTAL) * 64) + 1}: an upper bound on what the symbol adds to the stream. */
     final int[] cost;
     /** Per slot, for the decoder's one lookup: {@code symbol | freq << 8 | (slot - start) << 20}. */
@@ -35,7 +34,6 @@ final class PacketFsCopyModel {
         this.symbols = freq.length;
         this.freq = freq.clone();
         this.start = new int[symbols];
-        this.slotSymbol = new short[TOTAL];
         this.cost = new int[symbols];
         this.decode = new int[TOTAL];
         if (symbols < 2 || symbols > 256) {
@@ -50,7 +48,6 @@ final class PacketFsCopyModel {
             }
             start[s] = at;
             for (int k = 0; k < f; k++) {
-                slotSymbol[at + k] = (short) s;
                 decode[at + k] = s | f << 8 | k << 20;
             }
             at += f;
