@@ -639,8 +639,12 @@ final class PacketFsCopyCoder {
                                 + plainLength);
                     }
                     writeUvarint(lits);
-                    for (long k = 0; k < lits; k++) {
-                        literal(mode);
+                    if (mode == MODE_STORED) {
+                        storedLiterals((int) lits);
+                    } else {
+                        for (long k = 0; k < lits; k++) {
+                            literal(mode);
+                        }
                     }
                     long z = getInt(DELTA);
                     writeUvarint(z);
@@ -695,6 +699,24 @@ final class PacketFsCopyCoder {
      */
     long outputLength() {
         return outputLength;
+    }
+
+    /** {@code n} stored literals at once (n is at most what is left of the plain length). */
+    private void storedLiterals(int n) {
+        if (n > litEnd - litAt) {
+            throw tooFewStored();
+        }
+        if (n > plainLength - plainAt) {
+            throw pastPlain(plainLength);
+        }
+        System.arraycopy(in, litAt, plain, plainAt, n);
+        litAt += n;
+        plainAt += n;
+        literalsOut += n;
+        if (n > 0) {
+            last = plain[plainAt - 1] & 0xFF;
+            lastAt = -1;
+        }
     }
 
     private void literal(int mode) {
