@@ -57,8 +57,13 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  * to measure) that it cannot decide on yet; {@link #flush} decides and emits all but the last 7, {@link #finish}
  * everything.
  *
+ * <p>Coded units (docs/PROTOCOL.md 8.8, the default for bodies of 256 bytes or more): each command is weighed as it
+ * is written ({@link PacketFsCopyCoder}), a unit holds as many commands as fit {@code maxBody} coded bytes (its plain
+ * body may be up to 8 times longer), and it travels coded ({@code 0xF9}) unless the plain body is not larger.
+ *
  * <p>Reusable after {@link #finish} or {@link #reset}; not thread-safe (one per stream). It allocates nothing per
- * command; per unit one buffer (the body) from the allocator and the unit object.
+ * command; per unit one buffer (the body) from the allocator and the unit object. Coding keeps about 650 KB of
+ * scratch per encoder (the symbols of a unit, its stream, its stored literals).
  */
 public final class PacketFsPoolEncoder {
 
