@@ -213,7 +213,7 @@ class PacketFsDecoderFuzzTest {
      * A CODED COPY unit body (docs/PROTOCOL.md 8.8) of fuzzed bytes: only {@link PacketFsException} (TRUNCATED,
      * BAD_CODING or REF_OUT_OF_POOL) may come out, and then nothing is appended; otherwise exactly
      * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB, and a plain
-     * unit sent after it still decodes. Seeds: coded units of this pool ({@code codedCopyBodies/}).
+     * unit sent after it still decodes. Seeds: coded units of this pool and the bodies of V36-V39 ({@code codedCopyBodies/}).
      */
     @FuzzTest(maxDuration = "2m")
     void codedCopyBodies(byte[] body) {
