@@ -25,20 +25,22 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_LENGTH_MASK;
  *   0 .. 15      v            none
  *   2^(n-1) ..   n + 11       the n - 1 bits of v below its top bit        (n = 5 .. 52)
  *
- *   coded body = mode (1 byte: 0 pool literals, 1 stored literals) | plain length (uvarint) | rANS stream
+ *   coded body = mode (1 byte: 0 pool literals, 1 stored literals) | plain length (uvarint)
+ *                | mode 1: literal count (uvarint), the literals | rANS stream
  *   rANS stream = initial decoder state (u32, little-endian) | renormalization bytes, in decoding order
  * </pre>
  *
  * The decoder {@linkplain #decode expands} a coded body into the plain body it stands for, which the COPY decoder
  * then checks and copies as any other; the decoded stream must end in the encoder's initial state with every byte
  * consumed, so a damaged stream is refused ({@code BAD_CODING}) rather than turned into other commands. Not
- * thread-safe (scratch buffers); one per encoder or decoder. Nothing is allocated per unit.
+ * thread-safe (scratch buffers of its role: about 650 KB to encode, 64 KB to decode); one per encoder or decoder.
+ * Nothing is allocated per unit.
  */
 final class PacketFsCopyCoder {
 
     /** Literals coded with the pool's model. */
     static final int MODE_POOL = 0;
-    /** Literals stored, 8 bits each (within the rANS stream). */
+    /** Literals stored, 8 bits each, beside the rANS stream. */
     static final int MODE_STORED = 1;
     /** The largest plain body a coded unit may stand for. */
     static final int MAX_PLAIN = 0xFFFF;
@@ -109,18 +111,18 @@ final class PacketFsCopyCoder {
     /** Read position in the plain body being walked. */
     private int rp;
     /** Symbols of one unit, in order: start << 13 | frequency. */
-    private final int[] symbols = new int[2 * MAX_PLAIN + 64];
+    private final int[] symbols;
     private int symbolCount;
     /** Marks a pool-coded literal among the recorded symbols (left out in stored mode). */
     private static final int LITERAL_SYMBOL = 1 << 31;
-    private final byte[] reversed = new byte[MAX_PLAIN + 64];
+    private final byte[] reversed;
     /** Literals of a unit in stored mode, in order. */
-    private final byte[] stored = new byte[MAX_PLAIN];
+    private final byte[] stored;
     private int storedCount;
 
     // decoder
     /** The body being decoded, copied out of its buffer (a body is at most 65,535 bytes). */
-    private final byte[] stream = new byte[0xFFFF];
+    private final byte[] stream;
     private byte[] in;
     private int at;
     private int end;
@@ -136,7 +138,12 @@ final class PacketFsCopyCoder {
     private int last;
     private long lastAt;
 
-    PacketFsCopyCoder(PacketFsPool pool) {
+    /** A coder for {@code pool}, with the scratch of an encoder ({@code encoder}) or of a decoder. */
+    PacketFsCopyCoder(PacketFsPool pool, boolean encoder) {
+        this.symbols = encoder ? new int[2 * MAX_PLAIN + 64] : null;
+        this.reversed = encoder ? new byte[MAX_PLAIN + 64] : null;
+        this.stored = encoder ? new byte[MAX_PLAIN] : null;
+        this.stream = encoder ? null : new byte[PacketFsCopyUnit.MAX_BODY];
         this.literals = pool.literalModel();
         this.chunks = pool.chunkDuplicates();
         this.poolSize = pool.size();
@@ -199,6 +206,7 @@ final class PacketFsCopyCoder {
         if (poolOn && (costPool > costStored + POOL_BEHIND
                 || unitLiterals >= POOL_TRIAL && costStored - costPool < unitLiterals * POOL_MIN_GAIN)) {
             // the pool's model loses here (machine code) or gains nothing (random bytes): stop weighing it
+            poolOn = false;
             costPool = POOL_OFF;
             poolSkips = POOL_SKIP_UNITS;
         }
@@ -206,8 +214,8 @@ final class PacketFsCopyCoder {
 
     /**
      * Whether the {@code lits} pending literals at {@code b[from]} (the input after the last command accounted) can
-     * still start a command that copies from anywhere: their cost, a GEN token, count and delta of up to 52 bits, and
-     * a length extension of up to 16 MiB within {@code limit}. Incremental: literals already weighed since the last
+     * still start a command that copies from anywhere: their cost, a GEN token, count, the dearest delta and length
+     * extension in this pool within {@code limit}. Incremental: literals already weighed since the last
      * command are not weighed again.
      */
     boolean pendingFits(byte[] b, int from, int lits, int limit) {
@@ -258,11 +266,6 @@ final class PacketFsCopyCoder {
     /** Whether every field so far can be coded (integers of at most 52 bits, copies inside the pool). */
     boolean codable() {
         return codable;
-    }
-
-    /** Bytes the coded body would take at most with the cheaper literal mode, given the costs accounted. */
-    int codedBound() {
-        return bound(Math.min(costPool, costStored));
     }
 
     /** Bytes of a coded body whose symbols cost {@code cost} (1/64 bits): header, symbol bytes, final state. */
@@ -338,16 +341,6 @@ final class PacketFsCopyCoder {
     /** Bytes a coded body of symbols costing {@code cost} takes at least: 2 header bytes, the bits, the state. */
     static long estimate(long cost) {
         return 2 + cost / (8 * PacketFsCopyModel.COST_ONE_BIT) + STATE_BYTES;
-    }
-
-    /** Cost (1/64 bits) accounted with pool literals. */
-    long costPool() {
-        return costPool;
-    }
-
-    /** Cost (1/64 bits) accounted with stored literals. */
-    long costStored() {
-        return costStored;
     }
 
     /**

@@ -78,7 +78,7 @@ public final class PacketFsCopyTrainer {
         try (PacketFsPool pool = PacketFsPool.open(old, PacketFsPoolGeometry.DEFAULT)) {
             PacketFsPoolEncoder encoder = new PacketFsPoolEncoder(pool, UnpooledByteBufAllocator.DEFAULT,
                     PacketFsPoolEncoder.DEFAULT_MAX_BODY, false);
-            PacketFsCopyCoder coder = new PacketFsCopyCoder(pool);
+            PacketFsCopyCoder coder = new PacketFsCopyCoder(pool, true);
             byte[] plain = new byte[PacketFsCopyCoder.MAX_PLAIN];
             PacketFsPoolCopySink sink = unit -> {
                 try {

@@ -59,7 +59,7 @@ final class PacketFsLiteralModel {
         long blocks = (size + BLOCK - 1) / BLOCK;
         long every = Math.max(1, (size + SAMPLE - 1) / SAMPLE);
         long[] order0 = new long[256];
-        int[][] pairs = new int[256][256];
+        long[][] order1 = new long[256][256];
         byte[] b = new byte[BLOCK];
         ByteBuffer[] chunks = pool.chunkDuplicates();
         for (long i = 0; i < blocks; i += every) {
@@ -71,14 +71,8 @@ final class PacketFsLiteralModel {
             for (int k = 1; k < n; k++) {
                 int c = b[k] & 0xFF;
                 order0[c]++;
-                pairs[prev][c]++;
+                order1[prev][c]++;
                 prev = c;
-            }
-        }
-        long[][] order1 = new long[256][256];
-        for (int c = 0; c < 256; c++) {
-            for (int s = 0; s < 256; s++) {
-                order1[c][s] = pairs[c][s];
             }
         }
         return new PacketFsLiteralModel(order0, order1);

@@ -59,9 +59,9 @@ public final class PacketFsPoolDecoder {
     private final byte[] l1In = new byte[L1_BLOCK];
     private final byte[] l1Out = new byte[L1_BLOCK];
 
-    /** Made when the first coded unit arrives (it builds the pool's literal model). */
+    /** Made, with the buffer it expands into, when the first coded unit arrives (it builds the literal model). */
     private PacketFsCopyCoder coder;
-    private final byte[] plain = new byte[PacketFsCopyCoder.MAX_PLAIN];
+    private byte[] plain;
     private ByteBuf plainBody;
     private ByteBuf checkedBody;
     private long codedUnitsDecoded;
@@ -136,7 +136,8 @@ public final class PacketFsPoolDecoder {
             ByteBuf body = unit.content();
             if (unit.coded()) {
                 if (coder == null) {
-                    coder = new PacketFsCopyCoder(pool);
+                    coder = new PacketFsCopyCoder(pool, false);
+                    plain = new byte[PacketFsCopyCoder.MAX_PLAIN];
                     plainBody = Unpooled.wrappedBuffer(plain);
                 }
                 checkedBody = null;

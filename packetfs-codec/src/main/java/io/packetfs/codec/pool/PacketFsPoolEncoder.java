@@ -213,7 +213,7 @@ public final class PacketFsPoolEncoder {
         this.buf = new byte[SLICE + maxBody + 2 * MAX_STEP + VERIFY];
         this.bufView = ByteBuffer.wrap(buf);
         coded &= maxBody >= MIN_CODED_BODY;
-        this.coder = coded ? new PacketFsCopyCoder(pool) : null;
+        this.coder = coded ? new PacketFsCopyCoder(pool, true) : null;
         this.plainCap = coded ? Math.min(PacketFsCopyCoder.MAX_PLAIN, PLAIN_PER_BODY * maxBody) : maxBody;
         this.body = new byte[plainCap];
         this.codedBody = coded ? new byte[maxBody] : null;
