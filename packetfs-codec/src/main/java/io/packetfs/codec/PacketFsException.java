@@ -35,7 +35,12 @@ public class PacketFsException extends DecoderException {
         /** A reference names a unit outside the receiver's pool. */
         REF_OUT_OF_POOL,
         /** A coded COPY unit's stream does not decode to its stated commands (docs/PROTOCOL.md 8.8). */
-        BAD_CODING
+        BAD_CODING,
+        /**
+         * A COPY command copies from the stream's earlier output (docs/PROTOCOL.md 8.7) that this receiver does not
+         * hold: a unit before it was lost or refused, or the command reaches further back than 64 KiB.
+         */
+        HISTORY_UNAVAILABLE
     }
 
     private final Reason reason;

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Under plain {@code mvn test} each target runs in regression mode over its seed corpus,
  * {@code src/test/resources/io/packetfs/codec/PacketFsDecoderFuzzTestInputs/<method>/} (the frames of the
- * docs/PROTOCOL.md vectors V1..V19 and V30..V39, {@code v1}..{@code v39}; COPY bodies for {@code copyBodies}, coded
+ * docs/PROTOCOL.md vectors V1..V19 and V30..V42, {@code v1}..{@code v42}; COPY bodies for {@code copyBodies}, coded
  * ones for {@code codedCopyBodies}). With {@code JAZZER_FUZZ=1} one target at a time is
  * fuzzed ({@code -Dtest=PacketFsDecoderFuzzTest#wholePipeline}).
  *
@@ -50,11 +50,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       released by it; paranoid leak detection and {@link LeakFailureExtension} catch the rest.</li>
  *   <li>Recovery: a valid frame fed after the fuzzed ones still decodes to its bytes.</li>
  *   <li>Allocation bound: the bytes the pool decoder allocates and emits for one frame of {@code L} bytes are at
- *       most {@code (L - 8) * max(l3_unit / 4, pool_size + 1)}. Runs: the most expensive reference, an L3
- *       reference, takes 4 wire bytes and names {@code l3_unit} bytes (L2: 2 wire bytes for
+ *       most {@code (L - 8) * max(l3_unit / 4, max(pool_size, 16 MiB) + 1)}. Runs: the most expensive reference,
+ *       an L3 reference, takes 4 wire bytes and names {@code l3_unit} bytes (L2: 2 wire bytes for
  *       {@code l2_unit <= l3_unit}, L1: 1 for 1); with the default geometry that is 256 output bytes per wire
  *       byte. COPY units (docs/PROTOCOL.md 8.7): a command of {@code w >= 1} body bytes appends at most {@code w}
- *       literals and one copy of at most {@code pool_size} bytes. And every emitted buffer, one per run or COPY
+ *       literals and one copy of at most {@code pool_size} bytes from the pool or 16 MiB from the history (a copy
+ *       longer than its distance repeats). And every emitted buffer, one per run or COPY
  *       unit, is sized exactly and holds at most 16 MiB. Checked per frame on the emitted bytes and on the
  *       capacity of the emitted buffers.</li>
  *   <li>Loops: each input is a bounded amount of work (every unit advances by at least one byte); in fuzzing mode
@@ -179,10 +180,11 @@ class PacketFsDecoderFuzzTest {
     }
 
     /**
-     * A COPY unit body of fuzzed bytes straight into {@link PacketFsPoolDecoder}: only {@link PacketFsException}
-     * (TRUNCATED or REF_OUT_OF_POOL) may come out, and then nothing is appended; otherwise exactly
-     * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB and at most
-     * {@code body * (pool_size + 1)}; the unit's reference count is untouched.
+     * A COPY unit body of fuzzed bytes straight into {@link PacketFsPoolDecoder}, twice (the second time with the
+     * first's output as history): only {@link PacketFsException} (TRUNCATED, REF_OUT_OF_POOL or
+     * HISTORY_UNAVAILABLE) may come out, and then nothing is appended; otherwise exactly
+     * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB; the unit's
+     * reference count is untouched.
      */
     @FuzzTest(maxDuration = "2m")
     void copyBodies(byte[] body) {
@@ -190,18 +192,21 @@ class PacketFsDecoderFuzzTest {
         PacketFsCopyUnit unit = new PacketFsCopyUnit(Unpooled.buffer(body.length).writeBytes(body));
         ByteBuf out = Unpooled.buffer(0);
         try {
-            long n;
-            try {
-                n = decoder.decodedLength(unit);
-            } catch (PacketFsException e) {
-                assertTrue(e.reason() == PacketFsException.Reason.TRUNCATED
-                        || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL, e.toString());
-                return;
+            for (int round = 0; round < 2; round++) {
+                long n;
+                try {
+                    n = decoder.decodedLength(unit);
+                } catch (PacketFsException e) {
+                    assertTrue(e.reason() == PacketFsException.Reason.TRUNCATED
+                            || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL
+                            || e.reason() == PacketFsException.Reason.HISTORY_UNAVAILABLE, e.toString());
+                    continue;
+                }
+                assertTrue(n <= PacketFsCopyUnit.MAX_OUTPUT, "decoded length " + n + " above 16 MiB");
+                out.clear();
+                decoder.decode(unit, out);
+                assertEquals(n, out.readableBytes());
             }
-            assertTrue(n <= PacketFsCopyUnit.MAX_OUTPUT && n <= (long) body.length * (POOL.size() + 1),
-                    "decoded length " + n + " above the bound for a body of " + body.length + " bytes");
-            decoder.decode(unit, out);
-            assertEquals(n, out.readableBytes());
         } finally {
             assertEquals(1, unit.refCnt());
             unit.release();
@@ -211,9 +216,10 @@ class PacketFsDecoderFuzzTest {
 
     /**
      * A CODED COPY unit body (docs/PROTOCOL.md 8.8) of fuzzed bytes: only {@link PacketFsException} (TRUNCATED,
-     * BAD_CODING or REF_OUT_OF_POOL) may come out, and then nothing is appended; otherwise exactly
+     * BAD_CODING, REF_OUT_OF_POOL or HISTORY_UNAVAILABLE) may come out, and then nothing is appended; otherwise exactly
      * {@link PacketFsPoolDecoder#decodedLength(PacketFsCopyUnit)} bytes are appended, at most 16 MiB, and a plain
-     * unit sent after it still decodes. Seeds: coded units of this pool and the bodies of V36-V39 ({@code codedCopyBodies/}).
+     * unit sent after it still decodes. Seeds: coded units of this pool and the bodies of V36-V39 and V42
+     * ({@code codedCopyBodies/}).
      */
     @FuzzTest(maxDuration = "2m")
     void codedCopyBodies(byte[] body) {
@@ -227,7 +233,8 @@ class PacketFsDecoderFuzzTest {
             } catch (PacketFsException e) {
                 assertTrue(e.reason() == PacketFsException.Reason.TRUNCATED
                         || e.reason() == PacketFsException.Reason.BAD_CODING
-                        || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL, e.toString());
+                        || e.reason() == PacketFsException.Reason.REF_OUT_OF_POOL
+                        || e.reason() == PacketFsException.Reason.HISTORY_UNAVAILABLE, e.toString());
             }
             if (n >= 0) {
                 assertTrue(n <= PacketFsCopyUnit.MAX_OUTPUT, "decoded length " + n);
@@ -285,7 +292,7 @@ class PacketFsDecoderFuzzTest {
             ch.writeInbound(buf);
             if (frameLength >= 0) {
                 long bound = (long) Math.max(0, Math.min(frameLength, 65535) - 8)
-                        * Math.max(L3_UNIT / 4, POOL.size() + 1);
+                        * Math.max(L3_UNIT / 4, Math.max(POOL.size(), PacketFsCopyUnit.MAX_OUTPUT) + 1);
                 if (tail.outBytes > bound || tail.outCapacity > bound) {
                     fail("a frame of " + frameLength + " bytes decoded to " + tail.outBytes + " bytes in buffers of "
                             + tail.outCapacity + " bytes, above the bound " + bound);

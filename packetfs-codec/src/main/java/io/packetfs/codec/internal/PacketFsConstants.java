@@ -86,6 +86,8 @@ public final class PacketFsConstants {
     public static final int COPY_MAX_OUTPUT = 1 << 24;
     /** A uvarint of a COPY body has at most 9 bytes (63 bits). */
     public static final int COPY_MAX_VARINT_BYTES = 9;
+    /** Bytes of the stream's output a COPY command may copy from again: a history copy's distance is at most this. */
+    public static final int COPY_HISTORY = 1 << 16;
 
     // ---- windows ----
     public static final int DEFAULT_WINDOW_POW2 = 16;

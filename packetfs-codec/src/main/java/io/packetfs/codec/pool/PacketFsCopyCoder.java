@@ -6,6 +6,7 @@ import io.packetfs.codec.PacketFsException;
 
 import java.nio.ByteBuffer;
 
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_HISTORY;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SHIFT;
@@ -61,6 +62,9 @@ final class PacketFsCopyCoder {
     static final PacketFsCopyModel COUNT = PacketFsCopyModel.of(PacketFsCopyTables.COUNT);
     static final PacketFsCopyModel DELTA = PacketFsCopyModel.of(PacketFsCopyTables.DELTA);
     static final PacketFsCopyModel LENGTH = PacketFsCopyModel.of(PacketFsCopyTables.LENGTH);
+    /** Where a GEN command copies from: 0 the pool, 1 the stream's earlier output. */
+    static final PacketFsCopyModel SOURCE = PacketFsCopyModel.of(PacketFsCopyTables.SOURCE);
+    static final PacketFsCopyModel DISTANCE = PacketFsCopyModel.of(PacketFsCopyTables.DISTANCE);
     /** The dearest token. */
     static final long TOKEN_MAX = max(TOKEN);
     /** The dearest literal-count symbol (its extra bits apart). */
@@ -80,6 +84,8 @@ final class PacketFsCopyCoder {
     private long costPool;
     private long costStored;
     private long cursor;
+    private long poolCursor;
+    private boolean history;
     private int prev;
     /** Pool offset of the literal context when it is the last byte of a copy not read yet, else -1. */
     private long prevAt;
@@ -90,7 +96,7 @@ final class PacketFsCopyCoder {
     private long pendStored;
     /** Whether the open unit still weighs its literals with the pool's model. */
     private boolean poolOn;
-    /** How far (1/64 bits: 16 bytes) the pool's model may fall behind stored literals before it is no longer weighed. */
+    /** How far (1/64 bits: 16 bytes) the pool's model may fall behind stored literals before it is not weighed. */
     static final long POOL_BEHIND = 16 * 8 * PacketFsCopyModel.COST_ONE_BIT;
     /** Literals of a unit after which the pool's model must have saved {@link #POOL_MIN_GAIN} per literal. */
     static final int POOL_TRIAL = 256;
@@ -150,7 +156,9 @@ final class PacketFsCopyCoder {
         // a delta moves the cursor within the pool (zigzag: one bit more); a copy is at most 16 MiB and the pool
         int deltaBits = 65 - Long.numberOfLeadingZeros(poolSize);
         int lengthBits = 64 - Long.numberOfLeadingZeros(Math.min(poolSize, PacketFsCopyUnit.MAX_OUTPUT));
-        this.deltaMax = max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+        long poolDelta = SOURCE.cost[0] + max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+        long distance = SOURCE.cost[1] + intCost(DISTANCE, COPY_HISTORY - 1);
+        this.deltaMax = Math.max(poolDelta, distance);
         this.lengthMax = max(LENGTH) + (long) lengthBits * PacketFsCopyModel.COST_ONE_BIT + 8;
         long dearest = 0;
         for (PacketFsCopyModel m : literals.byContext) {
@@ -192,6 +200,8 @@ final class PacketFsCopyCoder {
         storedCount = 0;
         poolOn = weighPool;
         cursor = base;
+        poolCursor = base;
+        history = false;
         prev = 0;
         prevAt = -1;
         codable = true;
@@ -249,7 +259,7 @@ final class PacketFsCopyCoder {
         long slackStored = budget - costStored - pendStored;
         if (slackPool < 0 && slackStored < 0) {
             // no copy can follow them in this unit; as a literal-only command (delta 0, no length) they may still
-            long alone = deltaMax + lengthMax - intCost(DELTA, 0);
+            long alone = deltaMax + lengthMax - (SOURCE.cost[0] + intCost(DELTA, 0));
             pendAlone = slackPool + alone >= 0 || slackStored + alone >= 0;
             return false;
         }
@@ -275,16 +285,16 @@ final class PacketFsCopyCoder {
     }
 
     /**
-     * Whether a command that starts now, with {@code lits} literals from {@code b[from]}, of {@code kind} and
-     * {@code delta} (its length not known yet: the dearest token and a length extension up to 16 MiB assumed), keeps
-     * the coded body within {@code limit} bytes.
+     * Whether a command that starts now, with {@code lits} literals from {@code b[from]}, of {@code kind} and (GEN)
+     * plain source field {@code source} (its length not known yet: the dearest token and a length extension up to
+     * 16 MiB assumed), keeps the coded body within {@code limit} bytes.
      */
-    boolean fits(byte[] b, int from, int lits, int kind, long delta, int limit) {
+    boolean fits(byte[] b, int from, int lits, int kind, long source, int limit) {
         long cp = costPool;
         long cs = costStored;
         long fixed = TOKEN_MAX + lengthMax;
         if (kind == COPY_KIND_GEN) {
-            fixed += intCost(COUNT, lits) + intCost(DELTA, delta << 1 ^ delta >> 63);
+            fixed += intCost(COUNT, lits) + sourceCost(source);
         }
         if (poolOn) {
             int c = lits == 0 ? 0 : prev();
@@ -301,7 +311,8 @@ final class PacketFsCopyCoder {
     /** The most of the {@code n} literals at {@code b[from]} that a literal-only command can take within limit. */
     int literalsFit(byte[] b, int from, int n, int limit) {
         int bits = 64 - Long.numberOfLeadingZeros(n);
-        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + intCost(DELTA, 0);
+        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + SOURCE.cost[0]
+                + intCost(DELTA, 0);
         long cp = costPool + fixed;
         long cs = costStored + fixed;
         // bound(cost) <= limit, without a division per literal
@@ -322,6 +333,12 @@ final class PacketFsCopyCoder {
         }
         k = Math.max(k, stored);
         return k;
+    }
+
+    /** The cost of a GEN command's plain source field: the source symbol and the delta or distance. */
+    static long sourceCost(long source) {
+        int h = (int) source & 1;
+        return SOURCE.cost[h] + intCost(h == 0 ? DELTA : DISTANCE, source >>> 1);
     }
 
     /** The cost of integer {@code v} in {@code m}, or a large one when it cannot be coded. */
@@ -435,9 +452,14 @@ final class PacketFsCopyCoder {
                         putLiteral(plain[rp++] & 0xFF);
                     }
                 }
-                long z = readUvarint(plain);
-                putInt(DELTA, z);
-                delta = z >>> 1 ^ -(z & 1);
+                long source = readUvarint(plain);
+                int h = (int) source & 1;
+                put(SOURCE, h);
+                long z = source >>> 1;
+                putInt(h == 0 ? DELTA : DISTANCE, z);
+                history = h != 0;
+                // a history copy's position does not matter here: the receiver checks it against what it holds
+                delta = history ? 0 : poolCursor - cursor + (z >>> 1 ^ -(z & 1));
             } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
                 putLiteral(plain[rp++] & 0xFF);
                 delta = kind == COPY_KIND_SUB ? 1 : 0;
@@ -450,6 +472,13 @@ final class PacketFsCopyCoder {
                 putInt(LENGTH, e);
                 len += e;
             }
+            if (history) {
+                if (len > 0) {
+                    prev = 0; // the context after a copy of earlier output (8.8)
+                    prevAt = -1;
+                }
+                continue;
+            }
             long start = cursor + delta;
             if (start < 0 || start > poolSize || len > poolSize - start) {
                 codable = false;
@@ -459,6 +488,7 @@ final class PacketFsCopyCoder {
                 prevAt = start + len - 1; // read when a literal needs it: a random read of the pool
             }
             cursor = start + len;
+            poolCursor = cursor;
         }
     }
 
@@ -487,7 +517,8 @@ final class PacketFsCopyCoder {
         costPool += m.cost[s];
         costStored += m.cost[s];
         if (counts != null) {
-            int i = m == TOKEN ? 0 : m == COUNT ? 1 : m == DELTA ? 2 : m == LENGTH ? 3 : -1;
+            int i = m == TOKEN ? 0 : m == COUNT ? 1 : m == DELTA ? 2 : m == LENGTH ? 3 : m == SOURCE ? 4
+                    : m == DISTANCE ? 5 : -1;
             if (i >= 0) {
                 counts[i][s]++;
             }
@@ -559,11 +590,12 @@ final class PacketFsCopyCoder {
     // ---- decoder ----
 
     /**
-     * Expands the coded body {@code body[from, to)} into {@code out} (at least {@link #MAX_PLAIN} bytes); returns the
-     * plain length. Throws {@link PacketFsException} ({@code BAD_CODING}, {@code TRUNCATED} or {@code
-     * REF_OUT_OF_POOL}) when the body is damaged; reads nothing outside it.
+     * Expands the coded body {@code body[from, to)} into {@code out} (at least {@link #MAX_PLAIN} bytes), with
+     * {@code historyHeld} bytes of the stream's earlier output held by the receiver; returns the plain length. Throws
+     * {@link PacketFsException} ({@code BAD_CODING}, {@code TRUNCATED}, {@code REF_OUT_OF_POOL} or {@code
+     * HISTORY_UNAVAILABLE}) when the body is damaged; reads nothing outside it.
      */
-    int decode(ByteBuf body, int from, int to, byte[] out) {
+    int decode(ByteBuf body, int from, int to, byte[] out, int historyHeld) {
         int n = to - from;
         if (n > stream.length) {
             throw bad(PacketFsException.Reason.BAD_CODING, "a body of " + n + " bytes exceeds " + stream.length);
@@ -620,11 +652,15 @@ final class PacketFsCopyCoder {
             writeUvarint(cur);
             last = 0;
             lastAt = -1;
+            long poolCur = cur;
+            boolean inHistory = false;
             while (plainAt < plainLength) {
+                int commandAt = plainAt;
                 int t = get(TOKEN);
                 write(t);
                 int kind = t >>> COPY_KIND_SHIFT;
                 long delta;
+                boolean fromHistory = inHistory;
                 if (kind == COPY_KIND_GEN) {
                     long lits = getInt(COUNT);
                     if (lits > plainLength - plainAt) {
@@ -639,9 +675,19 @@ final class PacketFsCopyCoder {
                             literal(mode);
                         }
                     }
-                    long z = getInt(DELTA);
-                    writeUvarint(z);
-                    delta = z >>> 1 ^ -(z & 1);
+                    int h = get(SOURCE);
+                    long z = getInt(h == 0 ? DELTA : DISTANCE);
+                    writeUvarint(z << 1 | h);
+                    fromHistory = h != 0;
+                    if (fromHistory) {
+                        if (z >= COPY_HISTORY) {
+                            throw PacketFsPoolDecoder.historyUnavailable(-1, "copies from " + (z + 1)
+                                    + " bytes back, more than the " + COPY_HISTORY + " a receiver keeps");
+                        }
+                        delta = total + literalsOut - z - 1 - cur;
+                    } else {
+                        delta = poolCur - cur + (z >>> 1 ^ -(z & 1));
+                    }
                 } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
                     literal(mode);
                     delta = kind == COPY_KIND_SUB ? 1 : 0;
@@ -655,14 +701,34 @@ final class PacketFsCopyCoder {
                     len += e;
                 }
                 long start = cur + delta;
-                if (start < 0 || start > poolSize || len > poolSize - start) {
-                    throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "a copy of " + len + " bytes from " + start
-                            + " lies outside the pool's " + poolSize + " bytes");
-                }
-                if (len > 0) {
-                    lastAt = start + len - 1; // read when a pool-coded literal needs it
+                if (fromHistory) {
+                    long outAt = total + literalsOut;
+                    if (len > 0 && (start >= outAt || start < Math.max(-historyHeld, outAt - COPY_HISTORY))) {
+                        throw PacketFsPoolDecoder.historyUnavailable(-1, PacketFsPoolDecoder.historyProblem(start,
+                                outAt, -historyHeld) + " (plain offset " + commandAt + ")");
+                    }
+                    if (len > 0) {
+                        last = 0; // the context after a copy of earlier output
+                        lastAt = -1;
+                    }
+                } else {
+                    if (start < 0 || start > poolSize || len > poolSize - start) {
+                        throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "a copy of " + len + " bytes from "
+                                + start + " lies outside the pool's " + poolSize + " bytes");
+                    }
+                    if (len > 0) {
+                        lastAt = start + len - 1; // read when a pool-coded literal needs it
+                    }
                 }
                 cur = start + len;
+                inHistory = fromHistory;
+                if (!fromHistory) {
+                    poolCur = cur;
+                }
+                if (len > PacketFsCopyUnit.MAX_OUTPUT) {
+                    throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "a copy of " + len + " bytes exceeds the "
+                            + PacketFsCopyUnit.MAX_OUTPUT + " a unit may decode to");
+                }
                 total += len;
                 if (total + literalsOut > PacketFsCopyUnit.MAX_OUTPUT) {
                     throw bad(PacketFsException.Reason.REF_OUT_OF_POOL, "the unit would decode to more than "

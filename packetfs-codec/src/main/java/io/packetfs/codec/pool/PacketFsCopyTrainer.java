@@ -21,9 +21,9 @@ import java.nio.file.Path;
  */
 public final class PacketFsCopyTrainer {
 
-    private static final String[] NAMES = {"TOKEN", "COUNT", "DELTA", "LENGTH"};
+    private static final String[] NAMES = {"TOKEN", "COUNT", "DELTA", "LENGTH", "SOURCE", "DISTANCE"};
     private static final int[] SIZES = {256, PacketFsCopyCoder.INT_SYMBOLS, PacketFsCopyCoder.INT_SYMBOLS,
-        PacketFsCopyCoder.INT_SYMBOLS};
+        PacketFsCopyCoder.INT_SYMBOLS, 2, PacketFsCopyCoder.INT_SYMBOLS};
 
     private PacketFsCopyTrainer() {
     }
@@ -34,13 +34,13 @@ public final class PacketFsCopyTrainer {
             System.err.println("usage: PacketFsCopyTrainer OLD NEW [OLD NEW ...]");
             System.exit(2);
         }
-        double[][] sum = new double[4][];
-        for (int i = 0; i < 4; i++) {
+        double[][] sum = new double[NAMES.length][];
+        for (int i = 0; i < NAMES.length; i++) {
             sum[i] = new double[SIZES[i]];
         }
         for (int a = 0; a < args.length; a += 2) {
             long[][] counts = count(Path.of(args[a]), Path.of(args[a + 1]));
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < NAMES.length; i++) {
                 long total = 0;
                 for (long c : counts[i]) {
                     total += c;
@@ -50,7 +50,7 @@ public final class PacketFsCopyTrainer {
                 }
             }
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < NAMES.length; i++) {
             long[] c = new long[SIZES[i]];
             for (int s = 0; s < c.length; s++) {
                 c[s] = Math.round(sum[i][s] * 1e9);
@@ -70,8 +70,8 @@ public final class PacketFsCopyTrainer {
 
     /** Symbol counts of the fixed-model fields when NEW is encoded plain against OLD. */
     static long[][] count(Path old, Path nu) throws IOException {
-        long[][] counts = new long[4][];
-        for (int i = 0; i < 4; i++) {
+        long[][] counts = new long[NAMES.length][];
+        for (int i = 0; i < NAMES.length; i++) {
             counts[i] = new long[SIZES[i]];
         }
         byte[] in = Files.readAllBytes(nu);

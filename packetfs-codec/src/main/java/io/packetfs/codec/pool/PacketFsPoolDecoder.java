@@ -11,6 +11,7 @@ import io.packetfs.codec.PacketFsTier;
 
 import java.nio.ByteBuffer;
 
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_HISTORY;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_SHIFT;
@@ -32,10 +33,18 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  * </pre>
  *
  * A {@link PacketFsCopyUnit} (docs/PROTOCOL.md 8.7) is parsed and checked whole first
- * ({@link #decodedLength(PacketFsCopyUnit)}): a body that ends inside a command is {@code TRUNCATED}, a copy outside {@code [0, pool size)} or a unit that would
- * decode to more than {@link PacketFsCopyUnit#MAX_OUTPUT} bytes is {@code REF_OUT_OF_POOL}; both are thrown as
- * {@link PacketFsException}, counted in {@link #copyUnitsRejected()}, and nothing is appended. Then literals are
- * copied from the body and extents from the pool (bulk copies, no allocation per command).
+ * ({@link #decodedLength(PacketFsCopyUnit)}): a body that ends inside a command is {@code TRUNCATED}, a pool copy
+ * outside {@code [0, pool size)} or a unit that would decode to more than {@link PacketFsCopyUnit#MAX_OUTPUT} bytes
+ * is {@code REF_OUT_OF_POOL}, a copy from the history that this decoder does not hold is {@code
+ * HISTORY_UNAVAILABLE}; all are thrown as {@link PacketFsException}, counted in {@link #copyUnitsRejected()}, and
+ * nothing is appended. Then literals are copied from the body, extents from the pool and from the history (the last
+ * 64 KiB of COPY output, kept in a ring: bulk copies, no allocation per command).
+ *
+ * <pre>
+ *   history  |.......... last 64 KiB of COPY output ..........|   ring, by stream position mod 64 KiB
+ *   GEN source odd: distance d           copy from (end - d)    (a copy longer than d repeats)
+ *   break (a refused unit, a run, an upstream error): held = 0, later history copies are refused
+ * </pre>
  *
  * <p>A run with a reference at or beyond the pool's unit count of its tier is checked before anything is copied: the
  * decoder counts its bad references ({@link #refsRejected()}), appends nothing for the run and throws
@@ -65,6 +74,16 @@ public final class PacketFsPoolDecoder {
     private ByteBuf plainBody;
     private ByteBuf checkedBody;
     private long codedUnitsDecoded;
+
+    /** The last {@value io.packetfs.codec.internal.PacketFsConstants#COPY_HISTORY} bytes of COPY output. */
+    private final byte[] ring = new byte[COPY_HISTORY];
+    /** Distances below this, in copies longer than them, repeat a pattern of whole periods. */
+    private static final int PATTERN_PERIOD = 64;
+    private final byte[] pattern = new byte[4096];
+    /** Stream position of the next COPY output byte: ring slot {@code histEnd mod 64 KiB}. */
+    private long histEnd;
+    /** COPY output held since the last break (a refused unit, a run, {@link #resetHistory()}). */
+    private long held;
 
     private long refsRejected;
     private long runsRejected;
@@ -111,6 +130,7 @@ public final class PacketFsPoolDecoder {
      * a reference lies outside the pool.
      */
     public void decode(PacketFsRefs run, ByteBuf out) {
+        held = 0; // a run's bytes are not history (docs/PROTOCOL.md 8.7)
         ByteBuf in = run.content();
         int ri = in.readerIndex();
         int n = run.count();
@@ -141,7 +161,7 @@ public final class PacketFsPoolDecoder {
                     plainBody = Unpooled.wrappedBuffer(plain);
                 }
                 checkedBody = null;
-                int n = coder.decode(body, body.readerIndex(), body.writerIndex(), plain);
+                int n = coder.decode(body, body.readerIndex(), body.writerIndex(), plain, historyHeld());
                 plainBody.setIndex(0, n);
                 checkedBody = plainBody;
                 codedUnitsDecoded++;
@@ -152,8 +172,23 @@ public final class PacketFsPoolDecoder {
             return n;
         } catch (PacketFsException e) {
             copyUnitsRejected++;
+            held = 0; // the sender's later history copies may reach into this unit's output
             throw e;
         }
+    }
+
+    /**
+     * Forgets the stream's earlier output: a later COPY command that copies from before this point is refused
+     * ({@code HISTORY_UNAVAILABLE}) instead of copying bytes that differ from the sender's. Called by the handler for
+     * every error reported upstream (a lost window, a bad CRC), and here for every refused unit and every run.
+     */
+    public void resetHistory() {
+        held = 0;
+    }
+
+    /** Bytes of earlier COPY output that history copies may use now: at most 64 KiB. */
+    int historyHeld() {
+        return (int) Math.min(held, COPY_HISTORY);
     }
 
     /**
@@ -215,33 +250,45 @@ public final class PacketFsPoolDecoder {
         int end = body.writerIndex();
         this.out = out;
         at = body.readerIndex();
-        long cursor = readUvarint(body, end);
+        long poolCursor = readUvarint(body, end);
+        long cursor = poolCursor; // a pool offset, or (history) a stream position
+        boolean history = false;
         try {
             while (at < end) {
                 int t = body.getUnsignedByte(at++);
                 int kind = t >>> COPY_KIND_SHIFT;
-                long delta;
+                long start;
+                boolean fromHistory = history;
                 if (kind == COPY_KIND_GEN) {
                     int lits = (int) readUvarint(body, end);
                     putLiterals(body, at, lits);
                     at += lits;
-                    long z = readUvarint(body, end);
-                    delta = z >>> 1 ^ -(z & 1);
+                    long source = readUvarint(body, end);
+                    fromHistory = (source & 1) != 0;
+                    long z = source >>> 1;
+                    start = fromHistory ? histEnd - z - 1 : poolCursor + (z >>> 1 ^ -(z & 1));
                 } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
                     putLiterals(body, at++, 1);
-                    delta = kind == COPY_KIND_SUB ? 1 : 0;
+                    start = cursor + (kind == COPY_KIND_SUB ? 1 : 0);
                 } else {
-                    delta = 1;
+                    start = cursor + 1;
                 }
                 long len = t & COPY_LENGTH_MASK;
                 if (len == COPY_LENGTH_EXTENDED) {
                     len += readUvarint(body, end);
                 }
-                long start = cursor + delta;
                 if (len > 0) {
-                    copyRange(start, (int) len);
+                    if (fromHistory) {
+                        copyHistory(start, (int) len);
+                    } else {
+                        copyRange(start, (int) len);
+                    }
                 }
                 cursor = start + len;
+                history = fromHistory;
+                if (!fromHistory) {
+                    poolCursor = cursor;
+                }
             }
             if (pieceSink != null) {
                 ByteBuf last = this.out;
@@ -258,9 +305,69 @@ public final class PacketFsPoolDecoder {
         }
     }
 
-    private void wrote(int n) {
+    /** Counts the {@code n} bytes just written to {@code o} at {@code from} and keeps them as history. */
+    private void wrote(ByteBuf o, int from, int n) {
         bytesOut += n;
         piecesLeft -= n;
+        held += n;
+        if (n > COPY_HISTORY) {
+            from += n - COPY_HISTORY;
+            histEnd += n - COPY_HISTORY;
+            n = COPY_HISTORY;
+        }
+        while (n > 0) {
+            int r = (int) histEnd & COPY_HISTORY - 1;
+            int k = Math.min(n, COPY_HISTORY - r);
+            o.getBytes(from, ring, r, k);
+            from += k;
+            n -= k;
+            histEnd += k;
+        }
+    }
+
+    /**
+     * Copies {@code len} bytes of the stream's output from stream position {@code start} (checked: held, and before
+     * the output's end). A copy may overlap its own output (a distance below its length repeats the last bytes):
+     * in steps that never read a byte not yet written, or, for short distances, from a pattern of whole periods.
+     */
+    private void copyHistory(long start, int len) {
+        int d = (int) (histEnd - start);
+        if (d < len && d < PATTERN_PERIOD) {
+            copyPattern(start, d, len);
+            return;
+        }
+        while (len > 0) {
+            ByteBuf o = room();
+            int r = (int) start & COPY_HISTORY - 1;
+            int n = (int) Math.min(Math.min(len, histEnd - start), Math.min(COPY_HISTORY - r, o.writableBytes()));
+            int wi = o.writerIndex();
+            o.writeBytes(ring, r, n);
+            wrote(o, wi, n);
+            start += n;
+            len -= n;
+        }
+    }
+
+    /** A copy of {@code len} bytes that repeats the last {@code d} (fewer than the length): runs, repeated words. */
+    private void copyPattern(long start, int d, int len) {
+        byte[] p = pattern;
+        int whole = Math.min(p.length / d, (len + d - 1) / d) * d; // whole periods, no more than the copy needs
+        for (int i = 0; i < d; i++) {
+            p[i] = ring[(int) (start + i) & COPY_HISTORY - 1];
+        }
+        for (int i = d; i < whole; i++) {
+            p[i] = p[i - d];
+        }
+        int phase = 0;
+        while (len > 0) {
+            ByteBuf o = room();
+            int n = Math.min(Math.min(len, whole - phase), o.writableBytes());
+            int wi = o.writerIndex();
+            o.writeBytes(p, phase, n);
+            wrote(o, wi, n);
+            phase = (phase + n) % d;
+            len -= n;
+        }
     }
 
     private ByteBuf nextPiece() {
@@ -291,10 +398,11 @@ public final class PacketFsPoolDecoder {
         while (n > 0) {
             ByteBuf o = room();
             int k = Math.min(n, o.writableBytes());
+            int wi = o.writerIndex();
             o.writeBytes(body, from, k);
+            wrote(o, wi, k);
             from += k;
             n -= k;
-            wrote(k);
         }
     }
 
@@ -305,62 +413,113 @@ public final class PacketFsPoolDecoder {
             throw new PacketFsException(PacketFsException.Reason.TRUNCATED,
                     "COPY unit has an empty body; it needs at least its base offset (docs/PROTOCOL.md 8.7)");
         }
-        long cursor = readUvarint(body, end);
-        if (cursor > poolSize) {
-            throw outOfPool("base offset " + cursor + " is beyond the pool's " + poolSize + " bytes");
+        long poolCursor = readUvarint(body, end);
+        if (poolCursor > poolSize) {
+            throw outOfPool("base offset " + poolCursor + " is beyond the pool's " + poolSize + " bytes");
         }
+        // history positions here are relative to the unit's first output byte: [-held, 0) came before it
+        long cursor = poolCursor;
+        boolean history = false;
+        long floor = -historyHeld();
         long total = 0;
         while (at < end) {
             int commandAt = at - body.readerIndex();
             int t = body.getUnsignedByte(at++);
             int kind = t >>> COPY_KIND_SHIFT;
             long lits;
-            long delta;
+            long start;
+            boolean fromHistory = history;
             if (kind == COPY_KIND_GEN) {
                 lits = readUvarint(body, end);
                 if (lits > end - at) {
                     throw truncated(commandAt, lits + " literal bytes, " + (end - at) + " left in the body");
                 }
                 at += (int) lits;
-                long z = readUvarint(body, end);
-                delta = z >>> 1 ^ -(z & 1);
-            } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
-                if (at >= end) {
-                    throw truncated(commandAt, "its literal byte is missing");
+                long source = readUvarint(body, end);
+                fromHistory = (source & 1) != 0;
+                long z = source >>> 1;
+                if (fromHistory) {
+                    if (z >= COPY_HISTORY) {
+                        throw historyUnavailable(commandAt, "copies from " + (z + 1) + " bytes back, more than the "
+                                + COPY_HISTORY + " a receiver keeps");
+                    }
+                    start = total + lits - z - 1;
+                } else {
+                    long delta = z >>> 1 ^ -(z & 1);
+                    if (delta > poolSize - poolCursor || delta < -poolCursor) {
+                        throw outOfPool("command at body offset " + commandAt + " moves the pool cursor " + poolCursor
+                                + " by " + delta + ", outside the pool's " + poolSize + " bytes");
+                    }
+                    start = poolCursor + delta;
                 }
-                at++;
-                lits = 1;
-                delta = kind == COPY_KIND_SUB ? 1 : 0;
             } else {
-                lits = 0;
-                delta = 1;
+                if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
+                    if (at >= end) {
+                        throw truncated(commandAt, "its literal byte is missing");
+                    }
+                    at++;
+                    lits = 1;
+                } else {
+                    lits = 0;
+                }
+                long delta = kind == COPY_KIND_INS ? 0 : 1;
+                if (!history && delta > poolSize - cursor) {
+                    throw outOfPool("command at body offset " + commandAt + " moves the cursor " + cursor + " by "
+                            + delta + ", outside the pool's " + poolSize + " bytes");
+                }
+                start = cursor + delta;
             }
             long len = t & COPY_LENGTH_MASK;
             if (len == COPY_LENGTH_EXTENDED) {
                 long extension = readUvarint(body, end);
-                if (extension > poolSize) { // checked before the sum, which could overflow
+                if (extension > COPY_MAX_OUTPUT) { // checked before the sum, which could overflow
                     throw outOfPool("command at body offset " + commandAt + " copies 63 + " + extension
-                            + " bytes, more than the pool's " + poolSize);
+                            + " bytes, more than a unit's " + COPY_MAX_OUTPUT);
                 }
                 len += extension;
-            }
-            if (delta > poolSize - cursor || delta < -cursor) {
-                throw outOfPool("command at body offset " + commandAt + " moves the cursor " + cursor + " by "
-                        + delta + ", outside the pool's " + poolSize + " bytes");
-            }
-            long start = cursor + delta;
-            if (len > poolSize - start) {
-                throw outOfPool("command at body offset " + commandAt + " copies " + len + " bytes from " + start
-                        + ", past the pool's end at " + poolSize);
             }
             if (lits > COPY_MAX_OUTPUT - total || len > COPY_MAX_OUTPUT - total - lits) {
                 throw outOfPool("COPY unit would decode to more than " + COPY_MAX_OUTPUT
                         + " bytes (the bound of docs/PROTOCOL.md 8.7); command at body offset " + commandAt);
             }
-            total += lits + len;
+            total += lits;
+            if (fromHistory) {
+                if (len > 0 && (start >= total || start < Math.max(floor, total - COPY_HISTORY))) {
+                    throw historyUnavailable(commandAt, historyProblem(start, total, floor));
+                }
+            } else if (len > poolSize - start) {
+                throw outOfPool("command at body offset " + commandAt + " copies " + len + " bytes from " + start
+                        + ", past the pool's end at " + poolSize);
+            }
+            total += len;
             cursor = start + len;
+            history = fromHistory;
+            if (!fromHistory) {
+                poolCursor = cursor;
+            }
         }
         return total;
+    }
+
+    /**
+     * Why a history copy from unit position {@code start} is refused at unit position {@code total}, with
+     * {@code -floor} bytes of earlier output held.
+     */
+    static String historyProblem(long start, long total, long floor) {
+        if (start >= total) {
+            return "copies from " + (start - total) + " bytes past the output's end";
+        }
+        if (start < total - COPY_HISTORY) {
+            return "copies from " + (total - start) + " bytes back, more than the " + COPY_HISTORY
+                    + " a receiver keeps";
+        }
+        return "copies from " + (total - start) + " bytes back, but this receiver holds only " + (total - floor)
+                + " bytes of the stream's output (a unit before it was lost or refused)";
+    }
+
+    static PacketFsException historyUnavailable(int commandAt, String what) {
+        return new PacketFsException(PacketFsException.Reason.HISTORY_UNAVAILABLE, "COPY unit: command"
+                + (commandAt >= 0 ? " at body offset " + commandAt : "") + " " + what + "; unit dropped");
     }
 
     private long readUvarint(ByteBuf body, int end) {
@@ -397,10 +556,11 @@ public final class PacketFsPoolDecoder {
             int n = Math.min(Math.min(len, c.capacity() - co), o.writableBytes());
             c.limit(co + n);
             c.position(co);
+            int wi = o.writerIndex();
             o.writeBytes(c);
+            wrote(o, wi, n);
             off += n;
             len -= n;
-            wrote(n);
         }
     }
 

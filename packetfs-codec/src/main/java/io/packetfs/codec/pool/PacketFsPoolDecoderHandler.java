@@ -21,7 +21,9 @@ import io.packetfs.codec.PacketFsTierDecoder;
  * <pre>
  *   PacketFsRefs L3 x2        =&gt;  ByteBuf of 2 x l3UnitBytes  (the run is released)
  *   PacketFsCopyUnit          =&gt;  ByteBuf of the bytes it names (the unit is released; none for an empty unit)
- *   PacketFsCopyUnit [bad]    =&gt;  exceptionCaught(PacketFsException TRUNCATED / REF_OUT_OF_POOL), counted
+ *   PacketFsCopyUnit [bad]    =&gt;  exceptionCaught(PacketFsException TRUNCATED / REF_OUT_OF_POOL /
+ *                                 HISTORY_UNAVAILABLE ...), counted
+ *   exceptionCaught(PacketFsException) from upstream  =&gt;  the decoder's history breaks, the error passes on
  *   PacketFsSync, others      =&gt;  passed on unchanged
  *   PacketFsRefs L3 [huge]    =&gt;  exceptionCaught(PacketFsPoolException), counted; the next run decodes
  * </pre>
@@ -129,6 +131,19 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter imp
         }
         copyUnitsDecoded++;
         ctx.fireChannelRead(out);
+    }
+
+    /**
+     * An error reported upstream (a lost or duplicated window, a bad CRC, a cut frame) means this stream may have
+     * lost output: the decoder's history breaks, so that later copies from before it are refused instead of
+     * copying other bytes (docs/PROTOCOL.md 8.7). The error goes on down the pipeline.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof PacketFsException) {
+            decoder.resetHistory();
+        }
+        ctx.fireExceptionCaught(cause);
     }
 
     /** COPY units decoded. */

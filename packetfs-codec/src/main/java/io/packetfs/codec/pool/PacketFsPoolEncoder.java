@@ -9,7 +9,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
+import static io.packetfs.codec.internal.PacketFsConstants.COPY_HISTORY;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_DEL;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_GEN;
 import static io.packetfs.codec.internal.PacketFsConstants.COPY_KIND_INS;
@@ -119,6 +121,15 @@ public final class PacketFsPoolEncoder {
     static final int CODED_LITERAL_SLACK = 6 + 8 + 18;
     /** Bytes a far copy must cover beyond the bytes of its delta to be worth its command. */
     static final int FAR_COPY_MARGIN = 4;
+    /**
+     * Where history copies live among the encoder's copy sources: {@code HIST + p} is the input byte at stream position
+     * {@code p} (pool offsets are below it), so that cursors, shifts and candidates work alike for both.
+     */
+    static final long HIST = 1L << 62;
+    /** Slots of the history index: the latest stream position of each hash of 8 input bytes. */
+    static final int HIST_BITS = 15;
+    /** Every how many bytes of a copy its positions go into the history index (literals: every position probed). */
+    static final int HIST_STRIDE = 8;
 
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
@@ -142,7 +153,9 @@ public final class PacketFsPoolEncoder {
     /** The last {@value #REPEATS} distinct shifts (pool offset - input offset) of copies, most recent first. */
     private final long[] repeats = new long[REPEATS];
     /** Verified candidates of one probe: near the cursor, recent shifts, the table's bucket. */
-    private final long[] candidates = new long[1 + REPEATS + PacketFsPoolAnchors.WAYS];
+    private final long[] candidates = new long[1 + REPEATS + PacketFsPoolAnchors.WAYS + 1];
+    /** Stream positions (low 32 bits) of recent input by hash of its 8 bytes; checked before use. */
+    private final int[] histHeads = new int[1 << HIST_BITS];
     private final long[] tableHits = new long[PacketFsPoolAnchors.WAYS];
     /** Forward length of {@link #bestCandidate}'s answer, or -1 when it took its only candidate unmeasured. */
     private int candidateLen;
@@ -161,7 +174,12 @@ public final class PacketFsPoolEncoder {
     private int bodyLen;
     private long unitOut;
 
+    /** The cursor: a pool offset or {@code HIST +} a stream position (docs/PROTOCOL.md 8.7). */
     private long cur;
+    /** The pool cursor: where the last copy from the pool ended, or the unit's base. */
+    private long poolCur;
+    /** The stream position where the last copy from the pool ended. */
+    private long poolEndAt;
     private boolean anchored;
     private boolean matching;
     private int tokenAt;
@@ -174,6 +192,7 @@ public final class PacketFsPoolEncoder {
 
     private long bytesIn;
     private long bytesCopied;
+    private long historyBytes;
     private long literalBytes;
     private long commandsOut;
     private long unitsOut;
@@ -210,7 +229,7 @@ public final class PacketFsPoolEncoder {
         }
         this.cmpChunks = pool.chunkDuplicates();
         this.poolSize = pool.size();
-        this.buf = new byte[SLICE + maxBody + 2 * MAX_STEP + VERIFY];
+        this.buf = new byte[COPY_HISTORY + SLICE + maxBody + 2 * MAX_STEP + VERIFY];
         this.bufView = ByteBuffer.wrap(buf);
         coded &= maxBody >= MIN_CODED_BODY;
         this.coder = coded ? new PacketFsCopyCoder(pool, true) : null;
@@ -233,7 +252,9 @@ public final class PacketFsPoolEncoder {
         int n = chunk.readableBytes();
         bytesIn += n;
         while (n > 0) {
-            compact();
+            if (buf.length - end < Math.min(n, SLICE)) {
+                compact(); // only when the buffer is full: it moves the 64 KiB of history too
+            }
             int k = Math.min(n, buf.length - end);
             chunk.readBytes(buf, end, k);
             end += k;
@@ -246,7 +267,7 @@ public final class PacketFsPoolEncoder {
     public void finish(PacketFsPoolCopySink sink) {
         scan(sink, true, false);
         if (matching) {
-            closeMatch();
+            closeMatch(pos);
             litStart = pos;
         }
         emitPendingLiterals(sink, end);
@@ -261,7 +282,7 @@ public final class PacketFsPoolEncoder {
     public void flush(PacketFsPoolCopySink sink) {
         scan(sink, false, true);
         if (matching) {
-            closeMatch();
+            closeMatch(pos);
             litStart = pos;
         }
         emitPendingLiterals(sink, pos);
@@ -276,6 +297,9 @@ public final class PacketFsPoolEncoder {
         unitOut = 0;
         coderOpen = false;
         cur = 0;
+        poolCur = 0;
+        poolEndAt = 0;
+        Arrays.fill(histHeads, 0);
         anchored = false;
         matching = false;
         litStart = 0;
@@ -294,6 +318,11 @@ public final class PacketFsPoolEncoder {
     /** Input bytes sent as pool copies so far. */
     public long bytesCopied() {
         return bytesCopied;
+    }
+
+    /** Input bytes sent as copies of the stream's earlier output so far (a part of {@link #bytesCopied()}). */
+    public long historyBytes() {
+        return historyBytes;
     }
 
     /** Input bytes sent as literals so far. */
@@ -322,7 +351,8 @@ public final class PacketFsPoolEncoder {
     }
 
     private void compact() {
-        int from = matching ? pos : litStart;
+        // the last 64 KiB before the undecided input stay: history copies read them
+        int from = Math.max(0, (matching ? pos : litStart) - COPY_HISTORY);
         if (from > 0) {
             System.arraycopy(buf, from, buf, 0, end - from);
             inBase += from;
@@ -341,11 +371,15 @@ public final class PacketFsPoolEncoder {
                 if (p >= e) {
                     break;
                 }
+                if (mStart >= HIST) {
+                    p = extendHistory(sink, p, e);
+                    continue;
+                }
                 long pp = mStart + mLen;
                 long poolLeft = poolSize - pp;
                 long outLeft = COPY_MAX_OUTPUT - unitOut - mLen;
                 if (poolLeft == 0 || outLeft == 0) {
-                    closeMatch();
+                    closeMatch(p);
                     litStart = p;
                     if (poolLeft != 0) {
                         p = startMatch(sink, p, cur); // the unit is full: the copy goes on in the next one
@@ -380,7 +414,7 @@ public final class PacketFsPoolEncoder {
                 p += m;
                 mLen += m;
                 if (m < k) {
-                    closeMatch();
+                    closeMatch(p);
                     litStart = p;
                 }
                 continue;
@@ -405,6 +439,7 @@ public final class PacketFsPoolEncoder {
                 continue;
             }
             long w = (long) LONG_LE.get(b, p);
+            int here = p;
             long a;
             boolean far = true;
             if (anchored && lits <= LOCAL_LITERALS) {
@@ -423,6 +458,7 @@ public final class PacketFsPoolEncoder {
                 } else if (lits == LOCAL_LITERALS) {
                     a = bestCandidate(w, p, e, -1, true);
                 } else {
+                    historyInsert(w, inBase + p);
                     p++; // backward extension recovers these bytes if the copy resumes near the cursor
                     continue;
                 }
@@ -436,6 +472,7 @@ public final class PacketFsPoolEncoder {
                     p = lazyAt;
                 }
             }
+            historyInsert(w, inBase + here);
             if (a >= 0) {
                 p = startMatch(sink, p, a);
                 continue;
@@ -447,11 +484,72 @@ public final class PacketFsPoolEncoder {
         pos = p;
     }
 
+    /** Extends the open copy of the stream's earlier output from input {@code p}; returns the input position after. */
+    private int extendHistory(PacketFsPoolCopySink sink, int p, int e) {
+        long outLeft = COPY_MAX_OUTPUT - unitOut - mLen;
+        if (outLeft == 0) {
+            closeMatch(p);
+            litStart = p;
+            return startMatch(sink, p, cur); // the unit is full: the copy goes on in the next one
+        }
+        int k = (int) Math.min(e - p, outLeft);
+        int src = (int) (mStart + mLen - HIST - inBase);
+        // a copy may overlap its own output (distance < length): the input is that output, so compare it with itself
+        int r = Arrays.mismatch(buf, p, p + k, buf, src, src + k);
+        int m = r < 0 ? k : r;
+        p += m;
+        mLen += m;
+        if (m < k) {
+            closeMatch(p);
+            litStart = p;
+        }
+        return p;
+    }
+
+    private static int historySlot(long w) {
+        return (int) (w * 0x9E3779B97F4A7C15L >>> 64 - HIST_BITS);
+    }
+
+    private void historyInsert(long w, long at) {
+        histHeads[historySlot(w)] = (int) at;
+    }
+
+    /**
+     * The history candidate ({@code HIST +} its stream position) for the 8 input bytes {@code w} at stream position
+     * {@code at}: the latest earlier position with their hash, if it lies within the last 64 KiB and the buffer;
+     * not verified. Or -1.
+     */
+    private long historyCandidate(long w, long at) {
+        long q = at - ((int) at - histHeads[historySlot(w)] & 0xFFFFFFFFL);
+        return verifiable(HIST + q, at) ? HIST + q : -1;
+    }
+
+    /** Whether source {@code a} can be read for input at stream position {@code at}: 8 bytes, a legal distance. */
+    private boolean verifiable(long a, long at) {
+        if (a < HIST) {
+            return a >= 0 && a <= poolSize - VERIFY;
+        }
+        long q = a - HIST;
+        return q >= inBase && q < at && at - q <= COPY_HISTORY;
+    }
+
+    /** 8 bytes of source {@code a} (pool or input), little-endian. */
+    private long sourceLong(long a) {
+        return a < HIST ? PacketFsPoolAnchors.readLong(chunks, a) : (long) LONG_LE.get(buf, (int) (a - HIST - inBase));
+    }
+
+    private byte sourceByte(long a) {
+        return a < HIST ? poolByte(a) : buf[(int) (a - HIST - inBase)];
+    }
+
     /**
      * A pool offset near the cursor whose {@value #VERIFY_NEAR} bytes equal {@code w} (little-endian), or -1: cursor
      * + 0 .. lits + {@value #LOCAL_REACH} (cursor + 0 is skipped right after a mismatch, where it just failed).
      */
     private long nearCursor(int w, int lits) {
+        if (cur >= HIST) {
+            return nearHistory(w, lits);
+        }
         long limit = poolSize - VERIFY_NEAR;
         for (int j = lits == 0 ? 1 : 0, stop = lits + LOCAL_REACH; j <= stop; j++) {
             long a = cur + j;
@@ -466,6 +564,40 @@ public final class PacketFsPoolEncoder {
             }
         }
         return -1;
+    }
+
+    /** {@link #nearCursor} when the cursor is in the stream's earlier output. */
+    private long nearHistory(int w, int lits) {
+        long at = inBase + litStart + lits; // the input position being probed
+        for (int j = lits == 0 ? 1 : 0, stop = lits + LOCAL_REACH; j <= stop; j++) {
+            long a = cur + j;
+            long q = a - HIST;
+            if (q >= at) {
+                break;
+            }
+            if (q >= inBase && at - q <= COPY_HISTORY && (int) (long) LONG_LE.get(buf, (int) (q - inBase)) == w) {
+                return a;
+            }
+        }
+        // or the pool again, where it would go on had the bytes since its last copy replaced as many, or been
+        // inserted: the copy of earlier output was an edit of the pool's data
+        long limit = poolSize - VERIFY_NEAR;
+        long replaced = poolCur + (at - poolEndAt);
+        if (replaced >= 0 && replaced <= limit && poolInt(replaced) == w) {
+            return replaced;
+        }
+        for (int j = 0, stop = lits + LOCAL_REACH; j <= stop && poolCur + j <= limit; j++) {
+            if (poolInt(poolCur + j) == w) {
+                return poolCur + j;
+            }
+        }
+        return -1;
+    }
+
+    private int poolInt(long a) {
+        ByteBuffer c = chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)];
+        int o = (int) (a & PacketFsPool.CHUNK_MASK);
+        return o <= c.capacity() - VERIFY_NEAR ? c.getInt(o) : (int) PacketFsPoolAnchors.readLong(chunks, a);
     }
 
     /**
@@ -485,12 +617,16 @@ public final class PacketFsPoolEncoder {
         long lastVerifiable = poolSize - VERIFY;
         for (int k = 0, r = repeatCount; k < r; k++) {
             long a = at + repeats[k];
-            if (a >= 0 && a <= lastVerifiable && a != near && PacketFsPoolAnchors.readLong(chunks, a) == w) {
+            if (a != near && verifiable(a, at) && sourceLong(a) == w) {
                 c[n++] = a;
             }
         }
         int firstFar = n;
         if (table) {
+            long h = historyCandidate(w, at);
+            if (h >= 0 && !contains(c, n, h) && sourceLong(h) == w) {
+                c[n++] = h;
+            }
             int found = anchors.find(w, tableHits);
             for (int k = 0; k < found; k++) {
                 long a = tableHits[k];
@@ -503,7 +639,7 @@ public final class PacketFsPoolEncoder {
         if (n == 0) {
             return -1;
         }
-        if (n == 1 && (firstFar == 1 || VERIFY - deltaBytes(c[0]) >= FAR_COPY_MARGIN)) {
+        if (n == 1 && (firstFar == 1 || VERIFY - deltaBytes(c[0], at) >= FAR_COPY_MARGIN)) {
             return c[0]; // the only candidate, and one that pays: no need to measure it
         }
         int reach = Math.min(e - p, CANDIDATE_REACH);
@@ -512,7 +648,7 @@ public final class PacketFsPoolEncoder {
         for (int k = 0; k < n; k++) {
             long a = c[k];
             int len = forward(p, a, reach, a == near ? VERIFY_NEAR : VERIFY);
-            int score = len - deltaBytes(a);
+            int score = len - deltaBytes(a, at);
             if (score > bestScore && (k < firstFar || score >= FAR_COPY_MARGIN || len >= reach)) {
                 best = a;
                 bestScore = score;
@@ -532,7 +668,7 @@ public final class PacketFsPoolEncoder {
         final byte[] b = buf;
         long bestA = a;
         int bestQ = p;
-        long bestScore = (long) p + len - deltaBytes(a);
+        long bestScore = (long) p + len - deltaBytes(a, inBase + p);
         for (int j = 1; j < LAZY_STEPS && p + j <= e - VERIFY; j++) {
             int q = p + j;
             long aq = bestCandidate((long) LONG_LE.get(b, q), q, e, -1, true);
@@ -541,7 +677,7 @@ public final class PacketFsPoolEncoder {
             }
             int lq = candidateLength(q, aq, e);
             int back = backward(q, aq, p);
-            long score = (long) q + lq - deltaBytes(aq) - (q - back - p); // bytes left before it cost one each
+            long score = (long) q + lq - deltaBytes(aq, inBase + q) - (q - back - p); // literals left cost 1 each
             if (score > bestScore) {
                 bestScore = score;
                 bestA = aq;
@@ -561,16 +697,33 @@ public final class PacketFsPoolEncoder {
         return false;
     }
 
-    /** Bytes of the zigzag delta from the cursor to {@code a}. */
-    private int deltaBytes(long a) {
-        long d = a - cur;
-        return uvarintLength(d << 1 ^ d >> 63);
+    /** Bytes of the GEN source field that names {@code a} for input at stream position {@code at}. */
+    private int deltaBytes(long a, long at) {
+        return uvarintLength(sourceField(a, at));
+    }
+
+    /**
+     * A GEN command's plain source field (docs/PROTOCOL.md 8.7) for a copy from {@code a} that starts at stream
+     * position {@code at}: the zigzag delta from the pool cursor, shifted left, or the distance back less one,
+     * shifted left, plus 1.
+     */
+    private long sourceField(long a, long at) {
+        if (a >= HIST) {
+            return at - (a - HIST) - 1 << 1 | 1;
+        }
+        long d = a - poolCur;
+        return (d << 1 ^ d >> 63) << 1;
     }
 
     /** Bytes from input {@code p} that equal the pool from {@code a} (the first {@code known} do), at most reach. */
     private int forward(int p, long a, int reach, int known) {
         final byte[] b = buf;
         int m = known;
+        if (a >= HIST) {
+            int r = Arrays.mismatch(b, p + m, p + reach, b, (int) (a - HIST - inBase) + m, (int) (a - HIST - inBase)
+                    + reach);
+            return r < 0 ? Math.max(m, reach) : m + r;
+        }
         long limit = Math.min(reach, poolSize - a);
         for (; m + 8 <= limit; m += 8) {
             long x = (long) LONG_LE.get(b, p + m) ^ PacketFsPoolAnchors.readLong(chunks, a + m);
@@ -593,7 +746,8 @@ public final class PacketFsPoolEncoder {
     private int backward(int q, long a, int floor) {
         final byte[] b = buf;
         int n = 0;
-        while (q - n > floor && a - n > 0 && b[q - n - 1] == poolByte(a - n - 1)) {
+        long lowest = a >= HIST ? HIST + inBase : 0;
+        while (q - n > floor && a - n > lowest && b[q - n - 1] == sourceByte(a - n - 1)) {
             n++;
         }
         return n;
@@ -623,27 +777,28 @@ public final class PacketFsPoolEncoder {
         p -= back;
         a -= back;
         int lits = p - litStart;
-        long delta = a - cur;
-        int kind;
-        if (lits == 1) {
-            kind = delta == 1 ? COPY_KIND_SUB : delta == 0 ? COPY_KIND_INS : COPY_KIND_GEN;
-        } else {
-            kind = lits == 0 && delta == 1 ? COPY_KIND_DEL : COPY_KIND_GEN;
+        long at = inBase + p;
+        int kind = kindFor(a, lits);
+        long source = sourceField(a, at);
+        if (bodyLen != 0 && (!fits(lits + COMMAND_ROOM, lits, kind, source) || unitOut + lits + 1L > COPY_MAX_OUTPUT)) {
+            emitUnit(sink); // the next unit's cursor starts at the pool cursor: what the command is may change
+            kind = kindFor(a, lits);
+            source = sourceField(a, at);
         }
-        ensureRoom(sink, lits + COMMAND_ROOM, lits + 1L, lits, kind, delta);
+        openUnit();
         byte[] out = body;
-        int at = bodyLen;
-        tokenAt = at;
-        out[at++] = (byte) (kind << COPY_KIND_SHIFT);
+        int bat = bodyLen;
+        tokenAt = bat;
+        out[bat++] = (byte) (kind << COPY_KIND_SHIFT);
         if (kind == COPY_KIND_GEN) {
-            at = putUvarint(out, at, lits);
-            System.arraycopy(b, litStart, out, at, lits);
-            at += lits;
-            at = putUvarint(out, at, delta << 1 ^ delta >> 63);
+            bat = putUvarint(out, bat, lits);
+            System.arraycopy(b, litStart, out, bat, lits);
+            bat += lits;
+            bat = putUvarint(out, bat, source);
         } else if (kind != COPY_KIND_DEL) {
-            out[at++] = b[litStart];
+            out[bat++] = b[litStart];
         }
-        bodyLen = at;
+        bodyLen = bat;
         commandsOut++;
         unitOut += lits;
         literalBytes += lits;
@@ -655,7 +810,20 @@ public final class PacketFsPoolEncoder {
         return p;
     }
 
-    private void closeMatch() {
+    /** SUB, INS or DEL when the copy from {@code a} after {@code lits} literals continues the cursor so; else GEN. */
+    private int kindFor(long a, int lits) {
+        if (a >= HIST != cur >= HIST) {
+            return COPY_KIND_GEN;
+        }
+        long delta = a - cur;
+        if (lits == 1) {
+            return delta == 1 ? COPY_KIND_SUB : delta == 0 ? COPY_KIND_INS : COPY_KIND_GEN;
+        }
+        return lits == 0 && delta == 1 ? COPY_KIND_DEL : COPY_KIND_GEN;
+    }
+
+    /** Closes the open copy, which ends at input {@code endAt}. */
+    private void closeMatch(int endAt) {
         long len = mLen;
         if (len < COPY_LENGTH_EXTENDED) {
             body[tokenAt] |= (byte) len;
@@ -669,9 +837,21 @@ public final class PacketFsPoolEncoder {
         unitOut += len;
         bytesCopied += len;
         cur = mStart + len;
+        if (mStart < HIST) {
+            poolCur = cur;
+            poolEndAt = inBase + endAt;
+        } else {
+            historyBytes += len;
+        }
         lastCopy = len;
         matching = false;
         anchored = true;
+        // its bytes may be copied again later: into the history index, every HIST_STRIDE-th position
+        final byte[] b = buf;
+        long base = inBase;
+        for (int i = endAt - (int) Math.min(len, COPY_HISTORY), last = endAt - VERIFY; i <= last; i += HIST_STRIDE) {
+            historyInsert((long) LONG_LE.get(b, i), base + i);
+        }
     }
 
     /** Writes the literals {@code [litStart, upTo)} as literal-only commands. */
@@ -692,15 +872,15 @@ public final class PacketFsPoolEncoder {
      * COPY command's room here (as before) left about 20 bytes of every literal unit empty: 1.4 % of the wire.
      */
     private int literalRoom(int lits) {
-        int plainRoom = (bodyLen == 0 ? maxBody - uvarintLength(cur) : maxBody - bodyLen) - LITERAL_COMMAND_ROOM;
+        int plainRoom = (bodyLen == 0 ? maxBody - uvarintLength(poolCur) : maxBody - bodyLen) - LITERAL_COMMAND_ROOM;
         if (coder == null) {
             return plainRoom;
         }
         // coded: the plain body may be longer than maxBody, but one literal-only command alone must fit plain
-        int room = Math.min(plainCap - Math.max(bodyLen, uvarintLength(cur)) - LITERAL_COMMAND_ROOM,
+        int room = Math.min(plainCap - Math.max(bodyLen, uvarintLength(poolCur)) - LITERAL_COMMAND_ROOM,
                 maxBody - CODED_LITERAL_SLACK);
         if (bodyLen == 0 && !coderOpen) {
-            coder.begin(cur); // the unit's base is written with its first command
+            coder.begin(poolCur); // the unit's base is written with its first command
             coderOpen = true;
         }
         if (!coder.codable()) {
@@ -733,8 +913,9 @@ public final class PacketFsPoolEncoder {
         at = putUvarint(out, at, n);
         System.arraycopy(buf, litStart, out, at, n);
         at += n;
-        out[at++] = 0;
+        out[at++] = 0; // from the pool cursor, + 0: the cursor returns there
         bodyLen = at;
+        cur = poolCur;
         if (coder != null) {
             coder.account(out, from, at);
         }
@@ -746,25 +927,30 @@ public final class PacketFsPoolEncoder {
 
     /** Makes room for a command; opens a unit (writing its base, the cursor) when none is open. */
     private void ensureRoom(PacketFsPoolCopySink sink, int bodyBytes, long outBytes, int lits, int kind,
-            long delta) {
-        if (bodyLen != 0 && (!fits(bodyBytes, lits, kind, delta) || unitOut + outBytes > COPY_MAX_OUTPUT)) {
+            long source) {
+        if (bodyLen != 0 && (!fits(bodyBytes, lits, kind, source) || unitOut + outBytes > COPY_MAX_OUTPUT)) {
             emitUnit(sink);
         }
+        openUnit();
+    }
+
+    /** Opens a unit, writing its base (the pool cursor, where the unit's cursor starts), when none is open. */
+    private void openUnit() {
         if (bodyLen == 0) {
-            bodyLen = putUvarint(body, 0, cur);
+            bodyLen = putUvarint(body, 0, poolCur);
             if (coder != null && !coderOpen) {
-                coder.begin(cur);
+                coder.begin(poolCur);
                 coderOpen = true;
             }
         }
     }
 
     /** Whether a command of {@code bodyBytes} plain bytes at most fits the open unit, plain or coded. */
-    private boolean fits(int bodyBytes, int lits, int kind, long delta) {
+    private boolean fits(int bodyBytes, int lits, int kind, long source) {
         if (coder == null || !coder.codable()) {
             return bodyLen + bodyBytes <= maxBody;
         }
-        return bodyLen + bodyBytes <= plainCap && coder.fits(buf, litStart, lits, kind, delta, maxBody);
+        return bodyLen + bodyBytes <= plainCap && coder.fits(buf, litStart, lits, kind, source, maxBody);
     }
 
     private void emitUnit(PacketFsPoolCopySink sink) {
@@ -775,6 +961,7 @@ public final class PacketFsPoolEncoder {
         bodyLen = 0;
         unitOut = 0;
         coderOpen = false;
+        cur = poolCur; // a unit's cursor starts at its base, a pool offset
         int k = coder == null ? -1 : coder.encode(body, n, codedBody, 0, maxBody, true);
         boolean coded = k > 0 && (k < n || n > maxBody);
         if (!coded && n > maxBody) {

@@ -75,8 +75,8 @@ class PacketFsCopyCoderTest {
     void tablesAreTheDocumentsTables() throws IOException {
         String doc = Files.readString(PacketFsProtocolDocument.path());
         int[][] code = {PacketFsCopyTables.TOKEN, PacketFsCopyTables.COUNT, PacketFsCopyTables.DELTA,
-            PacketFsCopyTables.LENGTH};
-        String[] names = {"token", "count", "delta", "length"};
+            PacketFsCopyTables.LENGTH, PacketFsCopyTables.SOURCE, PacketFsCopyTables.DISTANCE};
+        String[] names = {"token", "count", "delta", "length", "source", "distance"};
         for (int i = 0; i < names.length; i++) {
             Matcher m = Pattern.compile("```table " + names[i] + "\\n(.*?)```", Pattern.DOTALL).matcher(doc);
             assertTrue(m.find(), "docs/PROTOCOL.md 8.8 has no table " + names[i]);
@@ -272,7 +272,7 @@ class PacketFsCopyCoderTest {
 
     private static final EnumSet<PacketFsException.Reason> CODING_ERRORS = EnumSet.of(
             PacketFsException.Reason.TRUNCATED, PacketFsException.Reason.BAD_CODING,
-            PacketFsException.Reason.REF_OUT_OF_POOL);
+            PacketFsException.Reason.REF_OUT_OF_POOL, PacketFsException.Reason.HISTORY_UNAVAILABLE);
 
     @Test
     void damagedOrCutUnitsAreRefusedWithNothingAppendedAndTheNextUnitDecodes() {
@@ -282,6 +282,7 @@ class PacketFsCopyCoderTest {
         PacketFsPoolDecoder d = new PacketFsPoolDecoder(textPool);
         ByteBuf out = Unpooled.buffer();
         int refused = 0;
+        int historyRefused = 0;
         try {
             for (int i = 0; i < units.size() - 1; i++) {
                 PacketFsCopyUnit u = units.get(i);
@@ -314,14 +315,22 @@ class PacketFsCopyCoderTest {
                         assertTrue(damaged.release());
                     }
                 }
+                // the next unit decodes, unless it copies from the stream's earlier output, which the decoder no
+                // longer trusts after a refused unit: then it is refused as such, nothing appended
                 PacketFsCopyUnit next = units.get(i + 1);
                 out.clear();
-                d.decode(next, out);
-                assertEquals(d.decodedLength(next), out.readableBytes());
+                try {
+                    d.decode(next, out);
+                    assertEquals(d.decodedLength(next), out.readableBytes());
+                } catch (PacketFsException e) {
+                    assertEquals(PacketFsException.Reason.HISTORY_UNAVAILABLE, e.reason(), e.getMessage());
+                    assertEquals(0, out.readableBytes());
+                    historyRefused++;
+                }
                 out.clear();
             }
             assertThat(refused).isGreaterThan(0);
-            assertThat(d.copyUnitsRejected()).isEqualTo(refused);
+            assertThat(d.copyUnitsRejected()).isEqualTo(refused + historyRefused);
         } finally {
             out.release();
             release(units);

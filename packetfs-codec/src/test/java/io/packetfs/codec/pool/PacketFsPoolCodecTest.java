@@ -215,7 +215,7 @@ class PacketFsPoolCodecTest {
         List<String> units = roundTrip(pool, in, 1, 0).units;
         assertThat(units).singleElement();
         // base 0 | GEN count 0 delta +1000 length 100 | SUB x length 99 | INS 5A length 100 | DEL length 99
-        String hex = String.format("00 ff00d00f25 3f%02x24 7f5a25 bf24", (original[100] ^ 0x55) & 0xFF);
+        String hex = String.format("00 ff00a01f25 3f%02x24 7f5a25 bf24", (original[100] ^ 0x55) & 0xFF);
         assertEquals(hex.replace(" ", ""), units.get(0));
     }
 
@@ -324,11 +324,11 @@ class PacketFsPoolCodecTest {
             {uv(size + 1), "REF_OUT_OF_POOL", "base offset"},
             {"00 c0 05 0102", "TRUNCATED", "5 literal bytes"},
             {"00 00", "TRUNCATED", "literal byte is missing"},
-            {"00 c0 00 01", "REF_OUT_OF_POOL", "by -1"},
+            {"00 c0 00 02", "REF_OUT_OF_POOL", "by -1"},
             {uv(size - 10) + " 8a", "REF_OUT_OF_POOL", "past the pool's end"},
             {"00 ff 00 00", "TRUNCATED", "varint runs past"},
             {uv(size) + " 3f 00 00", "REF_OUT_OF_POOL", "moves the cursor"},
-            {"00 3f ffffffffffffffff7f", "REF_OUT_OF_POOL", "more than the pool's"}, // 63 + 2^63 - 1 overflows
+            {"00 3f ffffffffffffffff7f", "REF_OUT_OF_POOL", "more than a unit's"}, // 63 + 2^63 - 1 overflows
         };
         int n = 0;
         for (String[] c : cases) {
@@ -345,7 +345,7 @@ class PacketFsPoolCodecTest {
         // more than 16 MiB of output: 65 copies of the whole pool, each going back to 0
         StringBuilder many = new StringBuilder("00");
         for (int i = 0; i < 65; i++) {
-            many.append(" ff 00 ").append(uv(i == 0 ? 0 : 2 * size - 1)).append(uv(size - 63));
+            many.append(" ff 00 ").append(uv(i == 0 ? 0 : 4 * size - 2)).append(uv(size - 63));
         }
         PacketFsCopyUnit huge = unit(many.toString());
         assertThatThrownBy(() -> decoder.decode(huge, out)).isInstanceOfSatisfying(PacketFsException.class, e -> {

@@ -149,7 +149,7 @@ class PacketFsPoolHandlerTest {
         PacketFsPoolDecoderHandler decoder = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool));
         Collector sink = new Collector();
         EmbeddedChannel rx = new EmbeddedChannel(decoder, sink);
-        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 190_000)
+        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(4 * 190_000)
                 + PacketFsPoolCodecTest.uv(20_000 - 63)); // 20,000 bytes from 190,000: past the 200,000-byte pool
         rx.writeInbound(bad);
         assertEquals(0, bad.refCnt());
@@ -163,7 +163,7 @@ class PacketFsPoolHandlerTest {
         assertThat(sink.errors).hasSize(2).last().isInstanceOfSatisfying(PacketFsException.class,
                 e -> assertEquals(PacketFsException.Reason.TRUNCATED, e.reason()));
         assertEquals(0, sink.bytes.size());
-        PacketFsCopyUnit good = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 1000) + "25");
+        PacketFsCopyUnit good = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(4 * 1000) + "25");
         rx.writeInbound(good);
         assertEquals(0, good.refCnt());
         assertArrayEquals(slice(pool, 1000, 100), sink.bytes.toByteArray());
@@ -194,7 +194,7 @@ class PacketFsPoolHandlerTest {
         assertEquals(units.size(), decoder.copyUnitsDecoded());
         assertEquals(input.length, decoder.decoder().bytesOut());
         // a bad unit hands over no piece at all: the whole body is checked first
-        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 190_000)
+        PacketFsCopyUnit bad = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(4 * 190_000)
                 + PacketFsPoolCodecTest.uv(20_000 - 63));
         int before = sizes.size();
         rx.writeInbound(bad);
@@ -206,7 +206,7 @@ class PacketFsPoolHandlerTest {
 
     @Test
     void theLibraryCallDecodesInPiecesToo() {
-        PacketFsCopyUnit unit = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(2 * 1000)
+        PacketFsCopyUnit unit = PacketFsPoolCodecTest.unit("00 ff 00 " + PacketFsPoolCodecTest.uv(4 * 1000)
                 + PacketFsPoolCodecTest.uv(1000 - 63)); // 1,000 bytes from 1,000
         List<ByteBuf> pieces = new ArrayList<>();
         new PacketFsPoolDecoder(pool).decode(unit, 300, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, pieces::add);
@@ -237,7 +237,7 @@ class PacketFsPoolHandlerTest {
         assertEquals("other", tx.readOutbound()); // passed while the copy stayed open
         PacketFsCopyUnit unit = tx.readOutbound();
         // base 0 | GEN count 0 delta +1000 length 200: one command for both writes
-        assertEquals("00ff00d00f89" + "01", io.netty.buffer.ByteBufUtil.hexDump(unit.content()));
+        assertEquals("00ff00a01f89" + "01", io.netty.buffer.ByteBufUtil.hexDump(unit.content()));
         unit.release();
         assertEquals(PacketFsCloseWindow.INSTANCE, tx.readOutbound());
         assertNull(tx.readOutbound());
