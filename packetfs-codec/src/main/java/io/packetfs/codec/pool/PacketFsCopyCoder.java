@@ -62,8 +62,17 @@ final class PacketFsCopyCoder {
     static final PacketFsCopyModel COUNT = PacketFsCopyModel.of(PacketFsCopyTables.COUNT);
     static final PacketFsCopyModel DELTA = PacketFsCopyModel.of(PacketFsCopyTables.DELTA);
     static final PacketFsCopyModel LENGTH = PacketFsCopyModel.of(PacketFsCopyTables.LENGTH);
-    /** Where a GEN command copies from: 0 the pool, 1 the stream's earlier output. */
+    /**
+     * Where a GEN command copies from: {@value #SOURCE_POOL} the pool (a delta follows), {@value #SOURCE_HISTORY} the
+     * stream's earlier output (a distance follows), {@value #SOURCE_REPEAT} + k the pool at the unit's k-th latest
+     * shift (nothing follows).
+     */
     static final PacketFsCopyModel SOURCE = PacketFsCopyModel.of(PacketFsCopyTables.SOURCE);
+    static final int SOURCE_POOL = 0;
+    static final int SOURCE_HISTORY = 1;
+    static final int SOURCE_REPEAT = 2;
+    /** Recent pool shifts a coded GEN may name by index. */
+    static final int REPEATS = 4;
     static final PacketFsCopyModel DISTANCE = PacketFsCopyModel.of(PacketFsCopyTables.DISTANCE);
     /** The dearest token. */
     static final long TOKEN_MAX = max(TOKEN);
@@ -86,6 +95,14 @@ final class PacketFsCopyCoder {
     private long cursor;
     private long poolCursor;
     private boolean history;
+    /** Output bytes of the unit so far (its plain commands'), for the shifts of pool copies. */
+    private long outAt;
+    /**
+     * The unit's last {@value #REPEATS} distinct shifts of pool copies (pool start - unit output position), the latest
+     * first: a GEN that copies from one of them again codes its index, not its delta (encoder and decoder alike).
+     */
+    private final long[] repeats = new long[REPEATS];
+    private int repeatCount;
     private int prev;
     /** Pool offset of the literal context when it is the last byte of a copy not read yet, else -1. */
     private long prevAt;
@@ -153,11 +170,11 @@ final class PacketFsCopyCoder {
         this.literals = pool.literalModel();
         this.chunks = pool.chunkDuplicates();
         this.poolSize = pool.size();
-        // a delta moves the cursor within the pool (zigzag: one bit more); a copy is at most 16 MiB and the pool
+        // a delta moves the cursor within the pool (zigzag: one bit more); a copy is at most 16 MiB
         int deltaBits = 65 - Long.numberOfLeadingZeros(poolSize);
-        int lengthBits = 64 - Long.numberOfLeadingZeros(Math.min(poolSize, PacketFsCopyUnit.MAX_OUTPUT));
-        long poolDelta = SOURCE.cost[0] + max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
-        long distance = SOURCE.cost[1] + intCost(DISTANCE, COPY_HISTORY - 1);
+        int lengthBits = 64 - Long.numberOfLeadingZeros(PacketFsCopyUnit.MAX_OUTPUT); // history copies: any pool
+        long poolDelta = SOURCE.cost[SOURCE_POOL] + max(DELTA) + (long) deltaBits * PacketFsCopyModel.COST_ONE_BIT + 8;
+        long distance = SOURCE.cost[SOURCE_HISTORY] + intCost(DISTANCE, COPY_HISTORY - 1);
         this.deltaMax = Math.max(poolDelta, distance);
         this.lengthMax = max(LENGTH) + (long) lengthBits * PacketFsCopyModel.COST_ONE_BIT + 8;
         long dearest = 0;
@@ -176,6 +193,11 @@ final class PacketFsCopyCoder {
     }
 
     // ---- encoder ----
+
+    /** Forgets what earlier units taught (which literal mode lost): a new stream starts as the first did. */
+    void reset() {
+        poolSkips = 0;
+    }
 
     /**
      * Starts the cost of a unit whose cursor starts at {@code base}; once per unit. After a unit where the pool's
@@ -202,18 +224,24 @@ final class PacketFsCopyCoder {
         cursor = base;
         poolCursor = base;
         history = false;
+        outAt = 0;
+        repeatCount = 0;
         prev = 0;
         prevAt = -1;
         codable = true;
         putInt(FLAT, base);
     }
 
-    /** Adds the cost of the complete plain commands in {@code plain[from, to)}. */
-    void account(byte[] plain, int from, int to) {
+    /**
+     * Adds the cost of the complete plain commands in {@code plain[from, to)} to a unit of at most {@code limit} coded
+     * bytes.
+     */
+    void account(byte[] plain, int from, int to, int limit) {
         pendCount = 0;
         pendSafe = 0;
         walk(plain, from, to);
-        if (poolOn && (costPool > costStored + POOL_BEHIND
+        // (not when stored literals would no longer fit the unit: its commands were admitted at the pool's cost)
+        if (poolOn && bound(costStored) <= limit && (costPool > costStored + POOL_BEHIND
                 || unitLiterals >= POOL_TRIAL && costStored - costPool < unitLiterals * POOL_MIN_GAIN)) {
             // the pool's model loses here (machine code) or gains nothing (random bytes): stop weighing it
             poolOn = false;
@@ -259,7 +287,7 @@ final class PacketFsCopyCoder {
         long slackStored = budget - costStored - pendStored;
         if (slackPool < 0 && slackStored < 0) {
             // no copy can follow them in this unit; as a literal-only command (delta 0, no length) they may still
-            long alone = deltaMax + lengthMax - (SOURCE.cost[0] + intCost(DELTA, 0));
+            long alone = deltaMax + lengthMax - (SOURCE.cost[SOURCE_POOL] + intCost(DELTA, 0));
             pendAlone = slackPool + alone >= 0 || slackStored + alone >= 0;
             return false;
         }
@@ -311,7 +339,7 @@ final class PacketFsCopyCoder {
     /** The most of the {@code n} literals at {@code b[from]} that a literal-only command can take within limit. */
     int literalsFit(byte[] b, int from, int n, int limit) {
         int bits = 64 - Long.numberOfLeadingZeros(n);
-        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + SOURCE.cost[0]
+        long fixed = TOKEN_MAX + COUNT_MAX + (long) bits * PacketFsCopyModel.COST_ONE_BIT + 2 + SOURCE.cost[SOURCE_POOL]
                 + intCost(DELTA, 0);
         long cp = costPool + fixed;
         long cs = costStored + fixed;
@@ -337,8 +365,8 @@ final class PacketFsCopyCoder {
 
     /** The cost of a GEN command's plain source field: the source symbol and the delta or distance. */
     static long sourceCost(long source) {
-        int h = (int) source & 1;
-        return SOURCE.cost[h] + intCost(h == 0 ? DELTA : DISTANCE, source >>> 1);
+        return (source & 1) == 0 ? SOURCE.cost[SOURCE_POOL] + intCost(DELTA, source >>> 1)
+                : SOURCE.cost[SOURCE_HISTORY] + intCost(DISTANCE, source >>> 1); // a repeat costs less, if chosen
     }
 
     /** The cost of integer {@code v} in {@code m}, or a large one when it cannot be coded. */
@@ -452,16 +480,28 @@ final class PacketFsCopyCoder {
                         putLiteral(plain[rp++] & 0xFF);
                     }
                 }
+                outAt += lits;
                 long source = readUvarint(plain);
-                int h = (int) source & 1;
-                put(SOURCE, h);
                 long z = source >>> 1;
-                putInt(h == 0 ? DELTA : DISTANCE, z);
-                history = h != 0;
-                // a history copy's position does not matter here: the receiver checks it against what it holds
-                delta = history ? 0 : poolCursor - cursor + (z >>> 1 ^ -(z & 1));
+                history = (source & 1) != 0;
+                if (history) {
+                    put(SOURCE, SOURCE_HISTORY);
+                    putInt(DISTANCE, z);
+                    delta = 0; // a history copy's position does not matter here: the receiver checks it
+                } else {
+                    delta = poolCursor - cursor + (z >>> 1 ^ -(z & 1));
+                    int k = repeatOf(cursor + delta - outAt);
+                    // a repeat when it is cheaper (the tables are trained by the same rule, from the tables before)
+                    if (k >= 0 && SOURCE.cost[SOURCE_REPEAT + k] < SOURCE.cost[SOURCE_POOL] + intCost(DELTA, z)) {
+                        put(SOURCE, SOURCE_REPEAT + k);
+                    } else {
+                        put(SOURCE, SOURCE_POOL);
+                        putInt(DELTA, z);
+                    }
+                }
             } else if (kind == COPY_KIND_SUB || kind == COPY_KIND_INS) {
                 putLiteral(plain[rp++] & 0xFF);
+                outAt++;
                 delta = kind == COPY_KIND_SUB ? 1 : 0;
             } else {
                 delta = 1;
@@ -477,6 +517,7 @@ final class PacketFsCopyCoder {
                     prev = 0; // the context after a copy of earlier output (8.8)
                     prevAt = -1;
                 }
+                outAt += len;
                 continue;
             }
             long start = cursor + delta;
@@ -486,10 +527,36 @@ final class PacketFsCopyCoder {
             }
             if (len > 0) {
                 prevAt = start + len - 1; // read when a literal needs it: a random read of the pool
+                rememberRepeat(start - outAt);
             }
+            outAt += len;
             cursor = start + len;
             poolCursor = cursor;
         }
+    }
+
+    /** Which of the unit's recent pool shifts {@code shift} is (0 the latest), or -1. */
+    private int repeatOf(long shift) {
+        for (int k = 0; k < repeatCount; k++) {
+            if (repeats[k] == shift) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** A pool copy of shift {@code shift} was written: it becomes the latest, once. */
+    private void rememberRepeat(long shift) {
+        long[] r = repeats;
+        int k = repeatOf(shift);
+        if (k < 0) {
+            if (repeatCount < REPEATS) {
+                repeatCount++;
+            }
+            k = repeatCount - 1;
+        }
+        System.arraycopy(r, 0, r, 1, k);
+        r[0] = shift;
     }
 
     /** The literal context: the byte before the next literal. */
@@ -654,6 +721,7 @@ final class PacketFsCopyCoder {
             lastAt = -1;
             long poolCur = cur;
             boolean inHistory = false;
+            repeatCount = 0;
             while (plainAt < plainLength) {
                 int commandAt = plainAt;
                 int t = get(TOKEN);
@@ -676,9 +744,21 @@ final class PacketFsCopyCoder {
                         }
                     }
                     int h = get(SOURCE);
-                    long z = getInt(h == 0 ? DELTA : DISTANCE);
+                    long z;
+                    if (h >= SOURCE_REPEAT) {
+                        int k = h - SOURCE_REPEAT;
+                        if (k >= repeatCount) {
+                            throw bad(PacketFsException.Reason.BAD_CODING, "repeat " + k + " of a unit with "
+                                    + repeatCount + " shifts so far");
+                        }
+                        long d = total + literalsOut + repeats[k] - poolCur;
+                        z = d << 1 ^ d >> 63;
+                        h = SOURCE_POOL;
+                    } else {
+                        z = getInt(h == SOURCE_POOL ? DELTA : DISTANCE);
+                    }
                     writeUvarint(z << 1 | h);
-                    fromHistory = h != 0;
+                    fromHistory = h == SOURCE_HISTORY;
                     if (fromHistory) {
                         if (z >= COPY_HISTORY) {
                             throw PacketFsPoolDecoder.historyUnavailable(-1, "copies from " + (z + 1)
@@ -718,6 +798,7 @@ final class PacketFsCopyCoder {
                     }
                     if (len > 0) {
                         lastAt = start + len - 1; // read when a pool-coded literal needs it
+                        rememberRepeat(start - (total + literalsOut));
                     }
                 }
                 cur = start + len;

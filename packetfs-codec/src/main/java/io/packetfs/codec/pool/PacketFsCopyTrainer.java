@@ -23,7 +23,8 @@ public final class PacketFsCopyTrainer {
 
     private static final String[] NAMES = {"TOKEN", "COUNT", "DELTA", "LENGTH", "SOURCE", "DISTANCE"};
     private static final int[] SIZES = {256, PacketFsCopyCoder.INT_SYMBOLS, PacketFsCopyCoder.INT_SYMBOLS,
-        PacketFsCopyCoder.INT_SYMBOLS, 2, PacketFsCopyCoder.INT_SYMBOLS};
+        PacketFsCopyCoder.INT_SYMBOLS, PacketFsCopyCoder.SOURCE_REPEAT + PacketFsCopyCoder.REPEATS,
+        PacketFsCopyCoder.INT_SYMBOLS};
 
     private PacketFsCopyTrainer() {
     }

@@ -49,6 +49,11 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  *
  *   input   |..lit..|====== pool[812345, +900) ======|x|====== pool[813246, +97) =====|...
  *   unit    base=812345  GEN(lits 9, delta 0, 900)   SUB(x, 97) ...
+ *
+ *   history the last 64 KiB of input stay in the buffer; a 6-byte hash of recent positions (every probed one,
+ *           every 8th of a copy) gives one more candidate per probe: a copy from the stream's own output, named
+ *           by its distance (docs/PROTOCOL.md 8.7); after one, the probes near the cursor try the history, then
+ *           the pool where it would go on
  * </pre>
  *
  * Commands go into COPY unit bodies of at most {@code maxBody} bytes (default {@value #DEFAULT_MAX_BODY}, so a unit
@@ -130,6 +135,10 @@ public final class PacketFsPoolEncoder {
     static final int HIST_BITS = 15;
     /** Every how many bytes of a copy its positions go into the history index (literals: every position probed). */
     static final int HIST_STRIDE = 8;
+    /** Bytes a history candidate must match: shorter than a pool candidate's, its distance costs less. */
+    static final int HIST_VERIFY = 6;
+    /** The bytes of an 8-byte little-endian word that the history index hashes and a history candidate verifies. */
+    static final long HIST_MASK = (1L << 8 * HIST_VERIFY) - 1;
 
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
@@ -307,6 +316,9 @@ public final class PacketFsPoolEncoder {
         inBase = 0;
         repeatCount = 0;
         lastCopy = 0;
+        if (coder != null) {
+            coder.reset(); // a new stream codes as the first did
+        }
         editsSinceProbe = 0;
     }
 
@@ -507,7 +519,7 @@ public final class PacketFsPoolEncoder {
     }
 
     private static int historySlot(long w) {
-        return (int) (w * 0x9E3779B97F4A7C15L >>> 64 - HIST_BITS);
+        return (int) ((w & HIST_MASK) * 0x9E3779B97F4A7C15L >>> 64 - HIST_BITS);
     }
 
     private void historyInsert(long w, long at) {
@@ -624,7 +636,7 @@ public final class PacketFsPoolEncoder {
         int firstFar = n;
         if (table) {
             long h = historyCandidate(w, at);
-            if (h >= 0 && !contains(c, n, h) && sourceLong(h) == w) {
+            if (h >= 0 && !contains(c, n, h) && ((sourceLong(h) ^ w) & HIST_MASK) == 0) {
                 c[n++] = h;
             }
             int found = anchors.find(w, tableHits);
@@ -639,7 +651,7 @@ public final class PacketFsPoolEncoder {
         if (n == 0) {
             return -1;
         }
-        if (n == 1 && (firstFar == 1 || VERIFY - deltaBytes(c[0], at) >= FAR_COPY_MARGIN)) {
+        if (n == 1 && c[0] < HIST && (firstFar == 1 || VERIFY - deltaBytes(c[0], at) >= FAR_COPY_MARGIN)) {
             return c[0]; // the only candidate, and one that pays: no need to measure it
         }
         int reach = Math.min(e - p, CANDIDATE_REACH);
@@ -647,7 +659,7 @@ public final class PacketFsPoolEncoder {
         int bestScore = Integer.MIN_VALUE;
         for (int k = 0; k < n; k++) {
             long a = c[k];
-            int len = forward(p, a, reach, a == near ? VERIFY_NEAR : VERIFY);
+            int len = forward(p, a, reach, a == near ? VERIFY_NEAR : a >= HIST ? HIST_VERIFY : VERIFY);
             int score = len - deltaBytes(a, at);
             if (score > bestScore && (k < firstFar || score >= FAR_COPY_MARGIN || len >= reach)) {
                 best = a;
@@ -739,7 +751,8 @@ public final class PacketFsPoolEncoder {
 
     /** The forward length of {@link #bestCandidate}'s answer {@code a} for input {@code p}, measured if it was not. */
     private int candidateLength(int p, long a, int e) {
-        return candidateLen >= 0 ? candidateLen : forward(p, a, Math.min(e - p, CANDIDATE_REACH), VERIFY);
+        return candidateLen >= 0 ? candidateLen
+                : forward(p, a, Math.min(e - p, CANDIDATE_REACH), a >= HIST ? HIST_VERIFY : VERIFY);
     }
 
     /** Bytes before input {@code q} that equal the pool before {@code a}, back to input {@code floor} at most. */
@@ -832,7 +845,7 @@ public final class PacketFsPoolEncoder {
             bodyLen = putUvarint(body, bodyLen, len - COPY_LENGTH_EXTENDED);
         }
         if (coder != null) {
-            coder.account(body, tokenAt, bodyLen);
+            coder.account(body, tokenAt, bodyLen, maxBody);
         }
         unitOut += len;
         bytesCopied += len;
@@ -917,7 +930,7 @@ public final class PacketFsPoolEncoder {
         bodyLen = at;
         cur = poolCur;
         if (coder != null) {
-            coder.account(out, from, at);
+            coder.account(out, from, at, maxBody);
         }
         commandsOut++;
         unitOut += n;

@@ -215,6 +215,44 @@ class PacketFsCopyCoderTest {
     }
 
     @Test
+    void anEncoderReusedAfterFinishSendsWhatANewOneSends() {
+        // noise makes the pool's literal model lose, which the coder remembers for a few units: not across streams
+        ByteArrayOutputStream mixed = new ByteArrayOutputStream();
+        mixed.writeBytes(edited(textPool, 51, 20_000, 100));
+        mixed.writeBytes(PacketFsPoolTestSupport.random(52, 8_000));
+        mixed.writeBytes(text(53, 6_000));
+        byte[] in = mixed.toByteArray();
+        PacketFsPoolEncoder e = new PacketFsPoolEncoder(textPool, UnpooledByteBufAllocator.DEFAULT,
+                PacketFsPoolEncoder.DEFAULT_MAX_BODY, true);
+        List<List<PacketFsCopyUnit>> runs = new ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            List<PacketFsCopyUnit> units = new ArrayList<>();
+            e.encode(Unpooled.wrappedBuffer(in), units::add);
+            e.finish(units::add);
+            runs.add(units);
+        }
+        runs.add(encode(textPool, in, true, PacketFsPoolEncoder.DEFAULT_MAX_BODY)); // a new encoder
+        try {
+            List<String> first = hex(runs.get(0));
+            assertThat(runs.get(0)).anyMatch(u -> u.coded() && u.content().getByte(0) == PacketFsCopyCoder.MODE_STORED);
+            for (int run = 1; run < runs.size(); run++) {
+                assertEquals(first, hex(runs.get(run)), "run " + run);
+            }
+            assertArrayEquals(in, decode(textPool, runs.get(0)));
+        } finally {
+            runs.forEach(PacketFsCopyCoderTest::release);
+        }
+    }
+
+    private static List<String> hex(List<PacketFsCopyUnit> units) {
+        List<String> h = new ArrayList<>();
+        for (PacketFsCopyUnit u : units) {
+            h.add((u.coded() ? "coded " : "copy ") + io.netty.buffer.ByteBufUtil.hexDump(u.content()));
+        }
+        return h;
+    }
+
+    @Test
     void smallBodiesStayPlain() {
         byte[] in = edited(textPool, 41, 20_000, 200);
         List<PacketFsCopyUnit> units = encode(textPool, in, true, PacketFsPoolEncoder.MIN_CODED_BODY - 1);
