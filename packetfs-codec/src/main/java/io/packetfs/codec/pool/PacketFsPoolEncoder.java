@@ -51,7 +51,7 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  *   unit    base=812345  GEN(lits 9, delta 0, 900)   SUB(x, 97) ...
  *
  *   history the last 64 KiB of input stay in the buffer; a 6-byte hash of recent positions (every probed one,
- *           every 8th of a copy) gives one more candidate per probe: a copy from the stream's own output, named
+ *           every 4th of a copy) gives one more candidate per probe: a copy from the stream's own output, named
  *           by its distance (docs/PROTOCOL.md 8.7); after one, the probes near the cursor try the history, then
  *           the pool where it would go on
  * </pre>
@@ -70,7 +70,8 @@ import static io.packetfs.codec.internal.PacketFsConstants.COPY_MAX_VARINT_BYTES
  *
  * <p>Reusable after {@link #finish} or {@link #reset}; not thread-safe (one per stream). It allocates nothing per
  * command; per unit one buffer (the body) from the allocator and the unit object. Coding keeps about 650 KB of
- * scratch per encoder (the symbols of a unit, its stream, its stored literals).
+ * scratch per encoder (the symbols of a unit, its stream, its stored literals); history copies 320 KiB (the 64 KiB of
+ * input kept and the 256 KiB index).
  */
 public final class PacketFsPoolEncoder {
 
@@ -131,10 +132,12 @@ public final class PacketFsPoolEncoder {
      * {@code p} (pool offsets are below it), so that cursors, shifts and candidates work alike for both.
      */
     static final long HIST = 1L << 62;
-    /** Slots of the history index: the latest stream position of each hash of 8 input bytes. */
-    static final int HIST_BITS = 15;
+    /** Slots of the history index (2^16, 256 KiB): the latest stream position of each hash of 6 input bytes. */
+    static final int HIST_BITS = 16;
     /** Every how many bytes of a copy its positions go into the history index (literals: every position probed). */
-    static final int HIST_STRIDE = 8;
+    static final int HIST_STRIDE = 4;
+    /** Bytes a history copy must cover beyond the bytes of its distance (a distance codes cheaper than a delta). */
+    static final int HIST_COPY_MARGIN = 3;
     /** Bytes a history candidate must match: shorter than a pool candidate's, its distance costs less. */
     static final int HIST_VERIFY = 6;
     /** The bytes of an 8-byte little-endian word that the history index hashes and a history candidate verifies. */
@@ -661,7 +664,7 @@ public final class PacketFsPoolEncoder {
             long a = c[k];
             int len = forward(p, a, reach, a == near ? VERIFY_NEAR : a >= HIST ? HIST_VERIFY : VERIFY);
             int score = len - deltaBytes(a, at);
-            if (score > bestScore && (k < firstFar || score >= FAR_COPY_MARGIN || len >= reach)) {
+            if (score > bestScore && (k < firstFar || score >= (a >= HIST ? HIST_COPY_MARGIN : FAR_COPY_MARGIN) || len >= reach)) {
                 best = a;
                 bestScore = score;
                 candidateLen = len;
