@@ -82,7 +82,7 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> implem
             int end = start + checkHeader(in, start);
             walk(in, start + HEADER_LENGTH, end, null);
             walk(in, start + HEADER_LENGTH, end, out);
-            trackSequence(in.getInt(start + SEQUENCE_OFFSET));
+            trackSequence(ctx, in.getInt(start + SEQUENCE_OFFSET));
             framesDecoded++;
         } catch (PacketFsException e) {
             framesDropped++;
@@ -204,9 +204,12 @@ public class PacketFsTierDecoder extends MessageToMessageDecoder<ByteBuf> implem
         }
     }
 
-    private void trackSequence(int sequence) {
+    private void trackSequence(ChannelHandlerContext ctx, int sequence) {
         if (seenFrame) {
             int delta = sequence - expectedSequence;
+            if (delta != 0) {
+                ctx.fireUserEventTriggered(PacketFsStreamGap.INSTANCE); // before this frame's units
+            }
             if (delta < 0) {
                 framesLate++;
                 return;

@@ -54,8 +54,9 @@ final class TransferPipeline {
         // COPY bodies fill the codec's frame, with room for a SYNC unit
         int codecFrame = config.reliable() ? config.frameLength() - PacketFsReliabilityConfig.TRAILER_LENGTH
                 : config.frameLength();
+        // copies from the file's own earlier bytes need every unit before them: only with reliable delivery
         ch.pipeline().addLast(new PacketFsPoolEncoderHandler(new PacketFsPoolEncoder(pool, ByteBufAllocator.DEFAULT,
-                codecFrame - COPY_BODY_HEADROOM)));
+                codecFrame - COPY_BODY_HEADROOM, true, config.reliable())));
         ch.pipeline().addLast(new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool), COPY_PIECE_BYTES));
         ch.pipeline().addLast(top);
     }

@@ -197,7 +197,12 @@ public final class PacketFsPoolDecoder {
      */
     public void decode(PacketFsCopyUnit unit, ByteBuf out) {
         long n = decodedLength(unit);
-        out.ensureWritable((int) n);
+        try {
+            out.ensureWritable((int) n);
+        } catch (Throwable t) {
+            held = 0; // accepted, never appended: later history copies must not count on its bytes
+            throw t;
+        }
         copyChecked(checkedBody, out);
     }
 
@@ -238,7 +243,14 @@ public final class PacketFsPoolDecoder {
         pieceAlloc = alloc;
         pieceSink = sink;
         try {
-            copyChecked(body, nextPiece());
+            ByteBuf first;
+            try {
+                first = nextPiece();
+            } catch (Throwable t) {
+                held = 0; // accepted, never appended
+                throw t;
+            }
+            copyChecked(body, first);
         } finally {
             pieceSink = null;
             pieceAlloc = null;
@@ -296,6 +308,7 @@ public final class PacketFsPoolDecoder {
                 pieceSink.onPiece(last);
             }
         } catch (Throwable e) {
+            held = 0; // a piece's allocation failed, or the output was too small: the history lacks bytes now
             if (pieceSink != null && this.out != null) {
                 this.out.release(); // not reached for a checked body; never leak a piece
             }

@@ -10,6 +10,7 @@ import io.packetfs.codec.PacketFsMeterBinder;
 import io.packetfs.codec.PacketFsMeterSource;
 import io.packetfs.codec.PacketFsMetricNames;
 import io.packetfs.codec.PacketFsRefs;
+import io.packetfs.codec.PacketFsStreamGap;
 import io.packetfs.codec.PacketFsTierDecoder;
 
 /**
@@ -122,6 +123,7 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter imp
             ctx.fireExceptionCaught(e);
             return;
         } catch (Throwable t) {
+            decoder.resetHistory(); // accepted but not appended (no buffer): later copies must not count on it
             if (out != null) {
                 out.release();
             }
@@ -144,6 +146,15 @@ public class PacketFsPoolDecoderHandler extends ChannelInboundHandlerAdapter imp
             decoder.resetHistory();
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** A gap in the frames' sequence ({@link PacketFsStreamGap}) breaks the decoder's history too; passed on. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == PacketFsStreamGap.INSTANCE) {
+            decoder.resetHistory();
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     /** COPY units decoded. */

@@ -166,8 +166,10 @@ public final class PacketFsPoolEncoder {
     private final long[] repeats = new long[REPEATS];
     /** Verified candidates of one probe: near the cursor, recent shifts, the table's bucket. */
     private final long[] candidates = new long[1 + REPEATS + PacketFsPoolAnchors.WAYS + 1];
-    /** Stream positions (low 32 bits) of recent input by hash of its 8 bytes; checked before use. */
+    /** Stream positions (low 32 bits) of recent input by hash of its first 6 bytes; checked before use. */
     private final int[] histHeads = new int[1 << HIST_BITS];
+    /** Whether copies from the stream's earlier output are sought. */
+    private final boolean history;
     private final long[] tableHits = new long[PacketFsPoolAnchors.WAYS];
     /** Forward length of {@link #bestCandidate}'s answer, or -1 when it took its only candidate unmeasured. */
     private int candidateLen;
@@ -231,6 +233,18 @@ public final class PacketFsPoolEncoder {
      * {@code maxBody} coded bytes; without, every unit is plain ({@code 0xF8}, for receivers that predate 8.8).
      */
     public PacketFsPoolEncoder(PacketFsPool pool, ByteBufAllocator alloc, int maxBody, boolean coded) {
+        this(pool, alloc, maxBody, coded, true);
+    }
+
+    /**
+     * As {@link #PacketFsPoolEncoder(PacketFsPool, ByteBufAllocator, int, boolean)}; with {@code history} false the
+     * encoder never copies from the stream's earlier output (docs/PROTOCOL.md 8.7). Every unit then decodes without
+     * the units before it: for paths without reliable delivery, where a lost unit would make the receiver refuse the
+     * later units that copy from it.
+     */
+    public PacketFsPoolEncoder(PacketFsPool pool, ByteBufAllocator alloc, int maxBody, boolean coded,
+            boolean history) {
+        this.history = history;
         this.pool = ObjectUtil.checkNotNull(pool, "pool");
         this.alloc = ObjectUtil.checkNotNull(alloc, "alloc");
         this.maxBody = ObjectUtil.checkInRange(maxBody, MIN_MAX_BODY, PacketFsCopyUnit.MAX_BODY, "maxBody");
@@ -526,11 +540,14 @@ public final class PacketFsPoolEncoder {
     }
 
     private void historyInsert(long w, long at) {
-        histHeads[historySlot(w)] = (int) at;
+        if (history) {
+            histHeads[historySlot(w)] = (int) at;
+        }
     }
 
     /**
-     * The history candidate ({@code HIST +} its stream position) for the 8 input bytes {@code w} at stream position
+     * The history candidate ({@code HIST +} its stream position) for the input bytes {@code w} (the hash takes their
+     * first {@value #HIST_VERIFY}) at stream position
      * {@code at}: the latest earlier position with their hash, if it lies within the last 64 KiB and the buffer;
      * not verified. Or -1.
      */
@@ -638,7 +655,7 @@ public final class PacketFsPoolEncoder {
         }
         int firstFar = n;
         if (table) {
-            long h = historyCandidate(w, at);
+            long h = history ? historyCandidate(w, at) : -1;
             if (h >= 0 && !contains(c, n, h) && ((sourceLong(h) ^ w) & HIST_MASK) == 0) {
                 c[n++] = h;
             }
@@ -792,14 +809,28 @@ public final class PacketFsPoolEncoder {
         int back = backward(p, a, litStart);
         p -= back;
         a -= back;
-        int lits = p - litStart;
         long at = inBase + p;
-        int kind = kindFor(a, lits);
-        long source = sourceField(a, at);
-        if (bodyLen != 0 && (!fits(lits + COMMAND_ROOM, lits, kind, source) || unitOut + lits + 1L > COPY_MAX_OUTPUT)) {
-            emitUnit(sink); // the next unit's cursor starts at the pool cursor: what the command is may change
+        int lits;
+        int kind;
+        long source;
+        for (;;) {
+            lits = p - litStart;
             kind = kindFor(a, lits);
             source = sourceField(a, at);
+            if (bodyLen != 0) {
+                if (fits(lits + COMMAND_ROOM, lits, kind, source) && unitOut + lits + 1L <= COPY_MAX_OUTPUT) {
+                    break;
+                }
+                emitUnit(sink); // the next unit's cursor starts at the pool cursor: what the command is may change
+                continue;
+            }
+            // a fresh unit: the pending literals (a literal command left room for them, the lazy step may have
+            // added some) and the copy's source and length must fit it, or the first literals go alone
+            int room = (coder == null ? maxBody : plainCap) - uvarintLength(poolCur) - COMMAND_ROOM;
+            if (lits <= room) {
+                break;
+            }
+            emitLiterals(sink, lits - Math.max(0, room));
         }
         openUnit();
         byte[] out = body;
@@ -865,7 +896,8 @@ public final class PacketFsPoolEncoder {
         // its bytes may be copied again later: into the history index, every HIST_STRIDE-th position
         final byte[] b = buf;
         long base = inBase;
-        for (int i = endAt - (int) Math.min(len, COPY_HISTORY), last = endAt - VERIFY; i <= last; i += HIST_STRIDE) {
+        int from = history ? endAt - (int) Math.min(len, COPY_HISTORY) : endAt;
+        for (int i = from, last = endAt - VERIFY; i <= last; i += HIST_STRIDE) {
             historyInsert((long) LONG_LE.get(b, i), base + i);
         }
     }

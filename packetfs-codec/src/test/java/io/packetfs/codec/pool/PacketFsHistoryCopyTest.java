@@ -257,6 +257,118 @@ class PacketFsHistoryCopyTest {
         assertEquals(false, rx.finish());
     }
 
+    /**
+     * A run of literals that nearly fills a unit, then a history copy (found a few bytes late by the lazy step): the
+     * copy's source and length must still fit the unit (they overflowed its body once, plain bodies of 64 and 1,480).
+     */
+    @ParameterizedTest(name = "maxBody {0}")
+    @ValueSource(ints = {64, 256, 1480})
+    void aCopyAfterALongLiteralRunStillFitsItsUnit(int maxBody) {
+        SplittableRandom r = new SplittableRandom(1);
+        byte[] p = PacketFsPoolTestSupport.random(r.nextLong(), 10);
+        byte[] q = PacketFsPoolTestSupport.random(r.nextLong(), 300);
+        PacketFsPoolEncoder[] encoders = {
+            new PacketFsPoolEncoder(pool, UnpooledByteBufAllocator.DEFAULT, maxBody, false),
+            new PacketFsPoolEncoder(pool, UnpooledByteBufAllocator.DEFAULT, maxBody, true)};
+        // (it overflowed at 22 literals and a gap of 6 for 64 bytes, at 1,143 literals for 1,480)
+        int from = maxBody == 1480 ? 1100 : 0;
+        for (int run = from; run < from + 200; run++) {
+            for (int gap = 1; gap < 16; gap++) {
+                ByteArrayOutputStream s = new ByteArrayOutputStream();
+                s.writeBytes(p);
+                s.writeBytes(q);
+                s.writeBytes(PacketFsPoolTestSupport.random(run * 31L + gap, run));
+                s.writeBytes(p);
+                s.writeBytes(PacketFsPoolTestSupport.random(run * 37L + gap, gap));
+                s.writeBytes(q);
+                byte[] in = s.toByteArray();
+                for (PacketFsPoolEncoder e : encoders) {
+                    List<PacketFsCopyUnit> units = new ArrayList<>();
+                    e.encode(Unpooled.wrappedBuffer(in), units::add);
+                    e.finish(units::add);
+                    try {
+                        assertThat(units).allSatisfy(u -> assertThat(u.bodyLength()).isLessThanOrEqualTo(maxBody));
+                        assertArrayEquals(in, PacketFsCopyCoderTest.decode(pool, units), "run " + run + " gap " + gap);
+                    } finally {
+                        PacketFsCopyCoderTest.release(units);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aGapInTheFramesBreaksTheHistory() {
+        // frames 0 and 1 carry V40's units; frame 3 (2 was lost) carries the second one again: refused
+        PacketFsPoolDecoderHandler handler = new PacketFsPoolDecoderHandler(new PacketFsPoolDecoder(pool));
+        List<Object> events = new ArrayList<>();
+        List<Throwable> errors = new ArrayList<>();
+        EmbeddedChannel rx = new EmbeddedChannel(new io.packetfs.codec.PacketFsTierDecoder(
+                io.packetfs.codec.PacketFsConfig.builder().crcEnabled(false).build()), handler,
+                new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        events.add(((ByteBuf) msg).readableBytes());
+                        ((ByteBuf) msg).release();
+                    }
+
+                    @Override
+                    public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                        events.add(evt);
+                    }
+
+                    @Override
+                    public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                        errors.add(cause);
+                    }
+                });
+        rx.writeInbound(frame(0, FIRST));
+        rx.writeInbound(frame(1, SECOND));
+        assertEquals(List.of(4, 16), events);
+        rx.writeInbound(frame(3, SECOND));
+        assertEquals(List.of(4, 16, io.packetfs.codec.PacketFsStreamGap.INSTANCE), events);
+        assertThat(errors).singleElement().isInstanceOfSatisfying(PacketFsException.class,
+                e -> assertEquals(PacketFsException.Reason.HISTORY_UNAVAILABLE, e.reason()));
+        rx.writeInbound(frame(4, FIRST));
+        rx.writeInbound(frame(5, SECOND));
+        assertEquals(List.of(4, 16, io.packetfs.codec.PacketFsStreamGap.INSTANCE, 4, 16), events);
+        assertEquals(false, rx.finish());
+    }
+
+    /** A frame (docs/PROTOCOL.md 3) of one COPY unit with {@code body}, at Sequence Number {@code sequence}. */
+    private static ByteBuf frame(int sequence, String body) {
+        byte[] b = io.netty.buffer.ByteBufUtil.decodeHexDump(body.replace(" ", ""));
+        ByteBuf f = Unpooled.buffer();
+        f.writeByte(0x10).writeByte(16).writeShort(8 + 3 + b.length).writeInt(sequence);
+        f.writeByte(0xF8).writeShort(b.length).writeBytes(b);
+        return f;
+    }
+
+    @Test
+    void aUnitAcceptedButNotAppendedBreaksTheHistory() {
+        PacketFsPoolDecoder d = new PacketFsPoolDecoder(pool);
+        ByteBuf out = Unpooled.buffer();
+        ByteBuf small = Unpooled.buffer(0, 2);
+        PacketFsCopyUnit a = unit(FIRST);
+        PacketFsCopyUnit b = unit(FIRST);
+        PacketFsCopyUnit c = unit(SECOND);
+        try {
+            d.decode(a, out);
+            // the second ABCD does not fit its output: nothing appended, and the history knows it
+            assertThatThrownBy(() -> d.decode(b, small)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertEquals(0, small.readableBytes());
+            assertThatThrownBy(() -> d.decode(c, out)).isInstanceOfSatisfying(PacketFsException.class,
+                    e -> assertEquals(PacketFsException.Reason.HISTORY_UNAVAILABLE, e.reason()));
+            assertEquals(4, out.readableBytes());
+        } finally {
+            assertTrue(a.release());
+            assertTrue(b.release());
+            assertTrue(c.release());
+            out.release();
+            small.release();
+        }
+    }
+
     @Test
     void hostileHistoryReferencesAreRefusedAndAppendNothing() {
         PacketFsPoolDecoder d = new PacketFsPoolDecoder(pool);
