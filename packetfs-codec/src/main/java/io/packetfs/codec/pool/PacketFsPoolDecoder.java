@@ -79,6 +79,8 @@ public final class PacketFsPoolDecoder {
     private final byte[] ring = new byte[COPY_HISTORY];
     /** Distances below this, in copies longer than them, repeat a pattern of whole periods. */
     private static final int PATTERN_PERIOD = 64;
+    /** Literals and pool copies up to this long go into the ring first and out from there: one copy less each. */
+    private static final int VIA_RING = 4096;
     private final byte[] pattern = new byte[4096];
     /** Stream position of the next COPY output byte: ring slot {@code histEnd mod 64 KiB}. */
     private long histEnd;
@@ -411,12 +413,27 @@ public final class PacketFsPoolDecoder {
         while (n > 0) {
             ByteBuf o = room();
             int k = Math.min(n, o.writableBytes());
-            int wi = o.writerIndex();
-            o.writeBytes(body, from, k);
-            wrote(o, wi, k);
+            int r = (int) histEnd & COPY_HISTORY - 1;
+            if (k <= VIA_RING && r + k <= COPY_HISTORY) {
+                body.getBytes(from, ring, r, k); // short: into the history first, then out from there
+                o.writeBytes(ring, r, k);
+                kept(k);
+            } else {
+                int wi = o.writerIndex();
+                o.writeBytes(body, from, k);
+                wrote(o, wi, k);
+            }
             from += k;
             n -= k;
         }
+    }
+
+    /** Counts {@code n} bytes written to the output that are already in the ring at its end. */
+    private void kept(int n) {
+        bytesOut += n;
+        piecesLeft -= n;
+        held += n;
+        histEnd += n;
     }
 
     private long check(ByteBuf body) {
@@ -567,11 +584,19 @@ public final class PacketFsPoolDecoder {
             ByteBuffer c = chunks[(int) (off >>> PacketFsPool.CHUNK_SHIFT)];
             int co = (int) (off & PacketFsPool.CHUNK_MASK);
             int n = Math.min(Math.min(len, c.capacity() - co), o.writableBytes());
-            c.limit(co + n);
-            c.position(co);
-            int wi = o.writerIndex();
-            o.writeBytes(c);
-            wrote(o, wi, n);
+            int r = (int) histEnd & COPY_HISTORY - 1;
+            if (n <= VIA_RING && r + n <= COPY_HISTORY) {
+                c.limit(c.capacity()); // a bulk copy below may have narrowed it
+                c.get(co, ring, r, n); // short: into the history first, then out from there
+                o.writeBytes(ring, r, n);
+                kept(n);
+            } else {
+                c.limit(co + n);
+                c.position(co);
+                int wi = o.writerIndex();
+                o.writeBytes(c);
+                wrote(o, wi, n);
+            }
             off += n;
             len -= n;
         }
