@@ -81,6 +81,10 @@ public final class PacketFsPoolDecoder {
     private static final int PATTERN_PERIOD = 64;
     /** Literals and pool copies up to this long go into the ring first and out from there: one copy less each. */
     private static final int VIA_RING = 4096;
+    /** Staged output is written out once it reaches this (at most VIA_RING more: far below the ring's size). */
+    private static final int FLUSH_AT = 8192;
+    /** Output bytes at the ring's end not yet written to the output buffers. */
+    private int staged;
     private final byte[] pattern = new byte[4096];
     /** Stream position of the next COPY output byte: ring slot {@code histEnd mod 64 KiB}. */
     private long histEnd;
@@ -304,12 +308,14 @@ public final class PacketFsPoolDecoder {
                     poolCursor = cursor;
                 }
             }
+            flush();
             if (pieceSink != null) {
                 ByteBuf last = this.out;
                 this.out = null;
                 pieceSink.onPiece(last);
             }
         } catch (Throwable e) {
+            staged = 0;
             held = 0; // a piece's allocation failed, or the output was too small: the history lacks bytes now
             if (pieceSink != null && this.out != null) {
                 this.out.release(); // not reached for a checked body; never leak a piece
@@ -352,12 +358,12 @@ public final class PacketFsPoolDecoder {
             return;
         }
         while (len > 0) {
-            ByteBuf o = room();
             int r = (int) start & COPY_HISTORY - 1;
-            int n = (int) Math.min(Math.min(len, histEnd - start), Math.min(COPY_HISTORY - r, o.writableBytes()));
-            int wi = o.writerIndex();
-            o.writeBytes(ring, r, n);
-            wrote(o, wi, n);
+            int w = (int) histEnd & COPY_HISTORY - 1;
+            // never a byte not written yet, no wrap at either end, and no more than the stage holds
+            int n = (int) Math.min(Math.min(len, histEnd - start), Math.min(COPY_HISTORY - Math.max(r, w), VIA_RING));
+            System.arraycopy(ring, r, ring, w, n);
+            staged(n);
             start += n;
             len -= n;
         }
@@ -374,6 +380,7 @@ public final class PacketFsPoolDecoder {
             p[i] = p[i - d];
         }
         int phase = 0;
+        flush();
         while (len > 0) {
             ByteBuf o = room();
             int n = Math.min(Math.min(len, whole - phase), o.writableBytes());
@@ -415,10 +422,12 @@ public final class PacketFsPoolDecoder {
             int k = Math.min(n, o.writableBytes());
             int r = (int) histEnd & COPY_HISTORY - 1;
             if (k <= VIA_RING && r + k <= COPY_HISTORY) {
-                body.getBytes(from, ring, r, k); // short: into the history first, then out from there
-                o.writeBytes(ring, r, k);
-                kept(k);
+                body.getBytes(from, ring, r, k); // short: into the history, out later with its neighbours
+                staged(k);
             } else {
+                flush();
+                o = room();
+                k = Math.min(n, o.writableBytes());
                 int wi = o.writerIndex();
                 o.writeBytes(body, from, k);
                 wrote(o, wi, k);
@@ -428,12 +437,27 @@ public final class PacketFsPoolDecoder {
         }
     }
 
-    /** Counts {@code n} bytes written to the output that are already in the ring at its end. */
-    private void kept(int n) {
-        bytesOut += n;
-        piecesLeft -= n;
+    /** {@code n} bytes were put at the ring's end: output, to be written out by {@link #flush()}. */
+    private void staged(int n) {
         held += n;
         histEnd += n;
+        staged += n;
+        if (staged >= FLUSH_AT) {
+            flush();
+        }
+    }
+
+    /** Writes the output staged in the ring to the output buffers, in order. */
+    private void flush() {
+        while (staged > 0) {
+            ByteBuf o = room();
+            int r = (int) (histEnd - staged) & COPY_HISTORY - 1;
+            int k = Math.min(Math.min(staged, COPY_HISTORY - r), o.writableBytes());
+            o.writeBytes(ring, r, k);
+            staged -= k;
+            bytesOut += k;
+            piecesLeft -= k;
+        }
     }
 
     private long check(ByteBuf body) {
@@ -587,10 +611,12 @@ public final class PacketFsPoolDecoder {
             int r = (int) histEnd & COPY_HISTORY - 1;
             if (n <= VIA_RING && r + n <= COPY_HISTORY) {
                 c.limit(c.capacity()); // a bulk copy below may have narrowed it
-                c.get(co, ring, r, n); // short: into the history first, then out from there
-                o.writeBytes(ring, r, n);
-                kept(n);
+                c.get(co, ring, r, n); // short: into the history, out later with its neighbours
+                staged(n);
             } else {
+                flush();
+                o = room();
+                n = Math.min(Math.min(len, c.capacity() - co), o.writableBytes());
                 c.limit(co + n);
                 c.position(co);
                 int wi = o.writerIndex();
