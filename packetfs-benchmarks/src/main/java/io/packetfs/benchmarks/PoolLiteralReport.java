@@ -140,7 +140,10 @@ public final class PoolLiteralReport {
         return l;
     }
 
-    /** Walks plain COPY bodies (docs/PROTOCOL.md 8.7): marks NEW's literal bytes and the pool cursor at each. */
+    /**
+     * Walks plain COPY bodies (docs/PROTOCOL.md 8.7): marks NEW's literal bytes and the pool cursor at each (a GEN's
+     * source names the pool by a delta from the pool cursor, or the stream's earlier output by a distance).
+     */
     private static final class Parse {
         private final boolean[] literal;
         private final long[] cursorAt;
@@ -155,7 +158,9 @@ public final class PoolLiteralReport {
         void unit(ByteBuf body) {
             at = body.readerIndex();
             int end = body.writerIndex();
-            long cursor = uvarint(body);
+            long poolCursor = uvarint(body);
+            long cursor = poolCursor;
+            boolean history = false;
             while (at < end) {
                 int t = body.getUnsignedByte(at++);
                 int kind = t >>> 6;
@@ -164,8 +169,12 @@ public final class PoolLiteralReport {
                 if (kind == 3) {
                     lits = (int) uvarint(body);
                     at += lits;
-                    long z = uvarint(body);
-                    delta = z >>> 1 ^ -(z & 1);
+                    long source = uvarint(body);
+                    long z = source >>> 1;
+                    history = (source & 1) != 0;
+                    // a history copy's place is a stream position; only the pool cursor matters here
+                    cursor = history ? out + lits - z - 1 : poolCursor;
+                    delta = history ? 0 : z >>> 1 ^ -(z & 1);
                 } else if (kind == 2) {
                     lits = 0;
                     delta = 1;
@@ -176,13 +185,16 @@ public final class PoolLiteralReport {
                 }
                 for (int k = 0; k < lits; k++) {
                     literal[(int) out] = true;
-                    cursorAt[(int) out++] = cursor;
+                    cursorAt[(int) out++] = poolCursor;
                 }
                 long len = t & 63;
                 if (len == 63) {
                     len += uvarint(body);
                 }
                 cursor += delta + len;
+                if (!history) {
+                    poolCursor = cursor;
+                }
                 out += len;
             }
         }

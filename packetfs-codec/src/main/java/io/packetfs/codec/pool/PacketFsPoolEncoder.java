@@ -588,10 +588,7 @@ public final class PacketFsPoolEncoder {
             if (a > limit) {
                 break;
             }
-            ByteBuffer c = chunks[(int) (a >>> PacketFsPool.CHUNK_SHIFT)];
-            int o = (int) (a & PacketFsPool.CHUNK_MASK);
-            int v = o <= c.capacity() - VERIFY_NEAR ? c.getInt(o) : (int) PacketFsPoolAnchors.readLong(chunks, a);
-            if (v == w) {
+            if (poolInt(a) == w) {
                 return a;
             }
         }
